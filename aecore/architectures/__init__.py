@@ -1,0 +1,128 @@
+"""The model catalogue: every autoencoder family by name, and `build` to make a compiled one.
+
+Each entry pairs a model class (whose docstring is its recipe) with the optimizer, learning rate
+and loss of that recipe. `build` accepts overrides of any of them.
+"""
+
+from dataclasses import dataclass
+
+import keras
+
+from aecore.architectures.base import Autoencoder
+from aecore.architectures.conv import ConvAutoencoder
+from aecore.architectures.dense import (
+    DeepAutoencoder,
+    DenseAutoencoder,
+    LinearAutoencoder,
+    SigmoidDeepAutoencoder,
+    SparseAutoencoder,
+    StackedAutoencoder,
+    VanillaAutoencoder,
+)
+from aecore.architectures.subclassed import SubclassedAutoencoder
+from aecore.architectures.tied import TiedAutoencoder
+from aecore.architectures.vae import VariationalAutoencoder
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
+LOSSES = ("mse", "binary_crossentropy", "mae")
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One catalogue model: its class, a one-line description and its training recipe."""
+
+    model_class: type
+    description: str
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    loss: str = "mse"
+    decay_rate: float | None = None  # exponential learning-rate decay per `decay_steps`, if any
+    decay_steps: int = 1000
+
+
+CATALOGUE = {
+    "dense": CatalogueEntry(VanillaAutoencoder, "784 -> 64 -> 784, relu code, sigmoid output: the vanilla autoencoder"),
+    "deep": CatalogueEntry(DeepAutoencoder, "784 -> 128 -> 64 -> 128 -> 784, relu inside, sigmoid out"),
+    "sigmoid_deep": CatalogueEntry(
+        SigmoidDeepAutoencoder,
+        "784 -> 512 -> 64 -> 16 -> ... sigmoid everywhere, L2, SGD with decaying learning rate",
+        optimizer="sgd",
+        learning_rate=2.0,
+        loss="binary_crossentropy",
+        decay_rate=0.9,
+    ),
+    "stacked": CatalogueEntry(StackedAutoencoder, "784 -> 300 -> 150 -> 300 -> 784, ELU, He init, L2, linear output"),
+    "tied": CatalogueEntry(TiedAutoencoder, "the stacked shape with decoder weights tied to the encoder's, transposed"),
+    "linear": CatalogueEntry(LinearAutoencoder, "no activations, undercomplete: learns the PCA subspace"),
+    "conv": CatalogueEntry(
+        ConvAutoencoder, "Conv-pool x2 -> Conv-upsample x2, sigmoid: the convolutional denoiser", loss="binary_crossentropy"
+    ),
+    "subclassed": CatalogueEntry(SubclassedAutoencoder, "a keras.Model subclass with its own GradientTape train_step"),
+    "vae": CatalogueEntry(VariationalAutoencoder, "variational: mean and log-variance, sampling, reconstruction + KL"),
+    "sparse": CatalogueEntry(SparseAutoencoder, "dense with an L1 activity penalty that makes the code sparse"),
+}
+
+
+def list_models():
+    """`{name: one-line description}` for every catalogue model."""
+    return {name: entry.description for name, entry in CATALOGUE.items()}
+
+
+def make_optimizer(name, learning_rate, decay_rate=None, decay_steps=1000):
+    """A Keras optimizer by name, with an exponentially decaying learning rate when `decay_rate` is set."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if not learning_rate > 0:
+        raise ValueError(f"learning rate must be positive, got {learning_rate}")
+    rate = learning_rate
+    if decay_rate is not None:
+        rate = keras.optimizers.schedules.ExponentialDecay(learning_rate, decay_steps, decay_rate)
+    return {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop,
+            "adamw": keras.optimizers.AdamW}[name](learning_rate=rate)
+
+
+def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learning_rate=None, loss=None, **options):
+    """A compiled catalogue model.
+
+    Args:
+        name: a key of `CATALOGUE` (see `list_models()`).
+        input_shape: shape of one example, for example `(28, 28, 1)`, `(8, 8, 1)` or `(3,)`.
+        code_size: width of the code; `None` keeps the recipe's.
+        optimizer: optimizer name; `None` keeps the recipe's.
+        learning_rate: initial learning rate; `None` keeps the recipe's.
+        loss: `"mse"`, `"binary_crossentropy"` or `"mae"`; `None` keeps the recipe's (the `vae`
+            always uses its own reconstruction + KL loss).
+        **options: further constructor arguments of the model class (`hidden_sizes`, `filters`, ...).
+    """
+    if name not in CATALOGUE:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(CATALOGUE)}")
+    entry = CATALOGUE[name]
+    if code_size is not None:
+        if int(code_size) < 1:
+            raise ValueError(f"code size must be at least 1, got {code_size}")
+        options["code_size"] = int(code_size)
+    loss = loss or entry.loss
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    model = entry.model_class(input_shape=tuple(input_shape), name=name, **options)
+    optimizer_name = optimizer or entry.optimizer
+    decay_rate = entry.decay_rate if optimizer_name == entry.optimizer else None
+    model.compile(
+        optimizer=make_optimizer(optimizer_name, learning_rate or entry.learning_rate, decay_rate, entry.decay_steps),
+        loss=None if name == "vae" else loss,
+    )
+    return model
+
+
+__all__ = [
+    "Autoencoder",
+    "CATALOGUE",
+    "ConvAutoencoder",
+    "DenseAutoencoder",
+    "TiedAutoencoder",
+    "SubclassedAutoencoder",
+    "VariationalAutoencoder",
+    "build",
+    "list_models",
+    "make_optimizer",
+]

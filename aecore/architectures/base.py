@@ -1,0 +1,69 @@
+"""The base class every catalogue model derives from.
+
+An `Autoencoder` is a `keras.Model` that owns an `encoder` and a `decoder` sub-model and whose
+constructor arguments are plain hyper-parameters, so `get_config` mirrors `__init__` and a saved
+`.keras` file rebuilds the same graph before its weights are loaded.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+
+def flat_size(input_shape):
+    """Number of values in one example of shape `input_shape`."""
+    return int(math.prod(input_shape))
+
+
+@keras.saving.register_keras_serializable(package="aecore")
+class Autoencoder(keras.Model):
+    """An encoder and a decoder that together map inputs back onto themselves.
+
+    Subclasses build `self.encoder` and `self.decoder` (functional sub-models) in their
+    constructor, calling `super().__init__` first.
+
+    Args:
+        input_shape: shape of one example, for example `(28, 28, 1)` or `(3,)`.
+        code_size: number of values in the code the encoder produces.
+        **kwargs: passed on to `keras.Model` (name, dtype, ...).
+    """
+
+    family = "autoencoder"
+
+    def __init__(self, input_shape=(28, 28, 1), code_size=32, **kwargs):
+        super().__init__(**kwargs)
+        self.example_shape = tuple(int(d) for d in input_shape)
+        self.code_size = int(code_size)
+
+    def call(self, inputs, training=False):
+        return self.decoder(self.encoder(inputs, training=training), training=training)
+
+    def encode(self, x, batch_size=512):
+        """Codes of `x` as a NumPy array of shape (N, code_size)."""
+        return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
+
+    def decode(self, codes, batch_size=512):
+        """Images (or vectors) decoded from `codes`, as a NumPy array."""
+        return np.asarray(self.decoder.predict(np.asarray(codes, "float32"), batch_size=batch_size, verbose=0))
+
+    def reconstruct(self, x, batch_size=512):
+        """Reconstructions of `x`, in the inputs' shape, as a NumPy array."""
+        return np.asarray(self.predict(x, batch_size=batch_size, verbose=0))
+
+    def hyperparameters(self):
+        """The constructor arguments beyond the base ones; subclasses extend this."""
+        return {}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            input_shape=list(self.example_shape),
+            code_size=self.code_size,
+            **self.hyperparameters(),
+        )
+        return config
+
+    def build(self, input_shape=None):
+        # The sub-models are built in the constructor; nothing is left to create here.
+        self.built = True

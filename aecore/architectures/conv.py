@@ -1,0 +1,68 @@
+"""The convolutional denoising autoencoder of the Keras blog and keras-io examples.
+
+Two conv + max-pool stages shrink an H x W image to H/4 x W/4 feature maps; two conv + upsampling
+stages grow it back, and a last 1-channel-per-input-channel sigmoid conv gives the pixels. The code
+is the flattened bottleneck map, so latent-space tools see a plain vector like every other model.
+"""
+
+import keras
+
+from aecore.architectures.base import Autoencoder
+
+
+def require_divisible_by_four(input_shape, family):
+    """Raise a clear `ValueError` when a two-pool network cannot take `input_shape`."""
+    if len(input_shape) != 3 or input_shape[0] % 4 or input_shape[1] % 4:
+        raise ValueError(
+            f"{family} needs images of shape (H, W, C) with H and W divisible by 4, got {tuple(input_shape)}"
+        )
+
+
+@keras.saving.register_keras_serializable(package="aecore")
+class ConvAutoencoder(Autoencoder):
+    """Conv 32 · pool · Conv 32 · pool -> Conv 32 · up · Conv 32 · up · Conv C (sigmoid).
+
+    Args:
+        input_shape: (H, W, C) with H and W divisible by 4.
+        code_size: channels of the bottleneck feature map; the code has (H/4)·(W/4)·code_size values.
+        filters: channels of the other conv layers.
+        batch_norm: add batch normalisation after each hidden conv (a stronger recipe than the
+            classic one, kept off by default).
+    """
+
+    family = "conv"
+
+    def __init__(self, input_shape=(28, 28, 1), code_size=32, filters=32, batch_norm=False, **kwargs):
+        require_divisible_by_four(input_shape, "conv")
+        super().__init__(input_shape, code_size, **kwargs)
+        self.filters = int(filters)
+        self.batch_norm = bool(batch_norm)
+        height, width, channels = self.example_shape
+        bottleneck_shape = (height // 4, width // 4, self.code_size)
+
+        def conv(x, units, name):
+            x = keras.layers.Conv2D(units, 3, padding="same", activation=None if batch_norm else "relu", name=name)(x)
+            if batch_norm:
+                x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+                x = keras.layers.Activation("relu")(x)
+            return x
+
+        inputs = keras.Input(self.example_shape, name="image")
+        x = conv(inputs, self.filters, "encoder_conv_0")
+        x = keras.layers.MaxPooling2D(2, padding="same")(x)
+        x = conv(x, self.code_size, "encoder_conv_1")
+        x = keras.layers.MaxPooling2D(2, padding="same")(x)
+        code = keras.layers.Flatten(name="code")(x)
+        self.encoder = keras.Model(inputs, code, name="encoder")
+
+        code_input = keras.Input((bottleneck_shape[0] * bottleneck_shape[1] * self.code_size,), name="code")
+        y = keras.layers.Reshape(bottleneck_shape)(code_input)
+        y = conv(y, self.filters, "decoder_conv_0")
+        y = keras.layers.UpSampling2D(2)(y)
+        y = conv(y, self.filters, "decoder_conv_1")
+        y = keras.layers.UpSampling2D(2)(y)
+        outputs = keras.layers.Conv2D(channels, 3, padding="same", activation="sigmoid", name="reconstruction")(y)
+        self.decoder = keras.Model(code_input, outputs, name="decoder")
+
+    def hyperparameters(self):
+        return dict(filters=self.filters, batch_norm=self.batch_norm)
