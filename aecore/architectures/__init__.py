@@ -68,6 +68,11 @@ def list_models():
     return {name: entry.description for name, entry in CATALOGUE.items()}
 
 
+def catalogue_name(model):
+    """The catalogue name of a model's class (`"conv"` for a `ConvAutoencoder`), or its family."""
+    return next((name for name, entry in CATALOGUE.items() if type(model) is entry.model_class), model.family)
+
+
 def make_optimizer(name, learning_rate, decay_rate=None, decay_steps=1000):
     """A Keras optimizer by name, with an exponentially decaying learning rate when `decay_rate` is set."""
     if name not in OPTIMIZERS:
@@ -123,6 +128,7 @@ __all__ = [
     "SubclassedAutoencoder",
     "VariationalAutoencoder",
     "build",
+    "catalogue_name",
     "list_models",
     "make_optimizer",
 ]

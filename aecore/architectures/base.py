@@ -35,6 +35,9 @@ class Autoencoder(keras.Model):
         super().__init__(**kwargs)
         self.example_shape = tuple(int(d) for d in input_shape)
         self.code_size = int(code_size)
+        # Subclasses build their sub-models in the constructor, so there is nothing left to build;
+        # marking it now lets models trained only through a custom train_step save their weights.
+        self.built = True
 
     def call(self, inputs, training=False):
         return self.decoder(self.encoder(inputs, training=training), training=training)

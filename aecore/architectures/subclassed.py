@@ -51,7 +51,7 @@ class SubclassedAutoencoder(Autoencoder):
         return [self.loss_tracker]
 
     def train_step(self, data):
-        inputs, targets = data
+        inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             reconstructions = self(inputs, training=True)
             loss = self.compute_loss(x=inputs, y=targets, y_pred=reconstructions, training=True)
@@ -61,7 +61,7 @@ class SubclassedAutoencoder(Autoencoder):
         return {"loss": self.loss_tracker.result()}
 
     def test_step(self, data):
-        inputs, targets = data
+        inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
         reconstructions = self(inputs, training=False)
         self.loss_tracker.update_state(self.compute_loss(x=inputs, y=targets, y_pred=reconstructions, training=False))
         return {"loss": self.loss_tracker.result()}

@@ -24,16 +24,16 @@ class DenseTranspose(keras.layers.Layer):
 
     def __init__(self, tied_to, activation=None, **kwargs):
         super().__init__(**kwargs)
-        # Kept in a tuple so that Keras does not track the tied layer (and its weights) twice.
-        self._tied = (tied_to,)
+        # Reached through a function so that Keras does not track (and save) the tied kernel twice.
+        self.tied_kernel = lambda: tied_to.kernel
         self.activation = keras.activations.get(activation)
 
     def build(self, input_shape):
-        units = self._tied[0].kernel.shape[0]
+        units = self.tied_kernel().shape[0]
         self.bias = self.add_weight(name="bias", shape=(units,), initializer="zeros")
 
     def call(self, inputs):
-        return self.activation(ops.matmul(inputs, ops.transpose(self._tied[0].kernel)) + self.bias)
+        return self.activation(ops.matmul(inputs, ops.transpose(self.tied_kernel())) + self.bias)
 
 
 @keras.saving.register_keras_serializable(package="aecore")

@@ -93,7 +93,7 @@ class VariationalAutoencoder(Autoencoder):
         return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
-        inputs, targets = data
+        inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             reconstruction_loss, kl_loss, total_loss = self.losses_for(inputs, targets, training=True)
         gradients = tape.gradient(total_loss, self.trainable_weights)
@@ -101,7 +101,7 @@ class VariationalAutoencoder(Autoencoder):
         return self.record(reconstruction_loss, kl_loss, total_loss)
 
     def test_step(self, data):
-        inputs, targets = data
+        inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self.record(*self.losses_for(inputs, targets, training=False))
 
     def hyperparameters(self):

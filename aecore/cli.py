@@ -1,0 +1,202 @@
+"""The command line: `python -m aecore models | train | evaluate | denoise`.
+
+Each command is a thin wrapper over the library. Bad arguments and unusable inputs end with one
+line on stderr and exit status 2, never a traceback.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+EXIT_USAGE = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, not a usage block."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def option_value(text):
+    """`key=value` with a JSON value (strings may go unquoted): `hidden_sizes=[256,128]`."""
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def make_parser():
+    from aecore.architectures import CATALOGUE, LOSSES, OPTIMIZERS
+    from aecore.datasets import DATASETS
+
+    parser = OneLineParser(prog="python -m aecore", description="Keras autoencoders: train, evaluate, denoise.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    commands.add_parser("models", help="list the model catalogue")
+
+    train = commands.add_parser("train", help="train a catalogue model and save it with its card")
+    train.add_argument("--model", required=True, choices=list(CATALOGUE))
+    train.add_argument("--dataset", default="mnist", choices=list(DATASETS))
+    train.add_argument("--epochs", type=positive_int, default=5)
+    train.add_argument("--batch-size", type=positive_int, default=128)
+    train.add_argument("--code-size", type=positive_int, default=None)
+    train.add_argument("--noise", default=None, help="KIND:LEVEL, for example gaussian:0.4, masking:0.3")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
+    train.add_argument("--learning-rate", type=float, default=None)
+    train.add_argument("--loss", choices=LOSSES, default=None)
+    train.add_argument("--validation-split", type=float, default=0.1)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--limit", type=positive_int, default=None, help="train on the first N training images")
+    train.add_argument("--option", type=option_value, action="append", default=[],
+                       help="model constructor option as key=JSON, for example filters=64")
+    train.add_argument("--out", required=True, type=Path, help="folder for NAME.keras and NAME.json")
+    train.add_argument("--name", default=None, help="file name stem (default MODEL_DATASET[_NOISE])")
+
+    evaluate = commands.add_parser("evaluate", help="score a saved model on a test set")
+    evaluate.add_argument("model_path", type=Path)
+    evaluate.add_argument("--dataset", default="mnist", choices=list(DATASETS))
+    evaluate.add_argument("--noise", default=None, help="give the model noisy inputs, score against clean ones")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--limit", type=positive_int, default=None, help="score the first N test images")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    denoise = commands.add_parser("denoise", help="denoise (reconstruct) one image file")
+    denoise.add_argument("model_path", type=Path)
+    denoise.add_argument("input", type=Path)
+    denoise.add_argument("output", type=Path)
+    denoise.add_argument("--noise", default=None, help="add this noise first, for example gaussian:0.4")
+    denoise.add_argument("--seed", type=int, default=0)
+    denoise.add_argument("--no-digit-prep", action="store_true", help="resize only, no MNIST-style centring")
+    return parser
+
+
+def progress_bar(progress, stream=sys.stderr, width=30):
+    filled = int(width * progress.fraction)
+    losses = "  ".join(f"{key} {value:.4f}" for key, value in progress.logs.items())
+    eta = "" if progress.eta_seconds != progress.eta_seconds else f"  eta {progress.eta_seconds:4.0f}s"
+    stream.write(f"\repoch {progress.epoch}/{progress.epochs} [{'#' * filled}{'.' * (width - filled)}] "
+                 f"{progress.images_per_second:7.0f} img/s{eta}  {losses}\033[K")
+    if progress.phase != "batch":
+        stream.write("\n")
+    stream.flush()
+
+
+def command_models(args):
+    from aecore.architectures import list_models
+
+    for name, description in list_models().items():
+        print(f"{name:14} {description}")
+
+
+def command_train(args):
+    from aecore.architectures import CATALOGUE
+    from aecore.datasets import load_dataset
+    from aecore.metrics import evaluate_model
+    from aecore.noise import Noise
+    from aecore.training import TrainConfig, train
+    from aecore.zoo import check_name, make_card, save_model
+
+    noise = Noise.parse(args.noise)
+    name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, str(noise).replace(":", "") if noise else None])))
+    dataset = load_dataset(args.dataset)
+    if args.limit:
+        dataset = dataset.subset(train=args.limit)
+    print(f"data: {dataset.describe()}", file=sys.stderr)
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, noise=noise,
+                         validation_split=args.validation_split, seed=args.seed)
+    entry = CATALOGUE[args.model]
+    recipe = {"optimizer": args.optimizer or entry.optimizer, "learning_rate": args.learning_rate or entry.learning_rate,
+              "loss": "reconstruction + KL" if args.model == "vae" else args.loss or entry.loss}
+    result = train(args.model, dataset, config, on_progress=progress_bar, code_size=args.code_size,
+                   optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss, **dict(args.option))
+    scores = evaluate_model(result.model, dataset.x_test, noise, seed=args.seed)
+    card = make_card(result.model, dataset, config, result, scores, recipe)
+    path = save_model(result.model, args.out, name, card)
+    print(f"saved {path}", file=sys.stderr)
+    print(json.dumps({key: value for key, value in card.items() if key != "history"}, indent=2))
+
+
+def command_evaluate(args):
+    from aecore.datasets import load_dataset
+    from aecore.metrics import evaluate_model
+    from aecore.noise import Noise
+    from aecore.zoo import load_model
+
+    noise = Noise.parse(args.noise)
+    model = load_model(args.model_path)
+    dataset = load_dataset(args.dataset)
+    if model.example_shape != dataset.input_shape:
+        raise ValueError(f"the model takes {model.example_shape} but {args.dataset} has {dataset.input_shape}")
+    x_test = dataset.x_test[: args.limit]
+    started = time.perf_counter()
+    scores = evaluate_model(model, x_test, noise, seed=args.seed)
+    report = {**scores["model"], "noise": str(noise) if noise else None, "seed": args.seed,
+              "dataset": args.dataset, "data_source": dataset.source, "seconds": round(time.perf_counter() - started, 3)}
+    if scores["noisy_input"]:
+        report["noisy_input"] = scores["noisy_input"]
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(f"{args.model_path.name} on {dataset.describe()}" + (f", noise {noise}" if noise else ""))
+    print(f"{'metric':8} {'model':>10}" + (f" {'noisy input':>12}" if noise else ""))
+    for metric in ("mse", "bce", "psnr", "ssim"):
+        line = f"{metric:8} {report[metric]:10.4f}"
+        if noise:
+            line += f" {scores['noisy_input'][metric]:12.4f}"
+        print(line)
+
+
+def command_denoise(args):
+    from aecore.images import load_image, prepare_for_model, to_png
+    from aecore.metrics import summarize
+    from aecore.noise import add_noise
+    from aecore.zoo import load_model
+
+    if not args.input.is_file():
+        raise FileNotFoundError(f"no input image at {args.input}")
+    model = load_model(args.model_path)
+    if len(model.example_shape) != 3:
+        raise ValueError(f"the model takes vectors of shape {model.example_shape}, not images")
+    image = prepare_for_model(load_image(args.input.read_bytes()), model.example_shape, not args.no_digit_prep)
+    inputs = add_noise(image[np.newaxis], args.noise, seed=args.seed)
+    output = model.reconstruct(inputs)[0]
+    args.output.write_bytes(to_png(output))
+    scores = summarize(image[np.newaxis], output[np.newaxis])
+    print(f"wrote {args.output}: mse {scores['mse']:.4f}, psnr {scores['psnr']:.2f} dB, ssim {scores['ssim']:.3f}"
+          " against the prepared input")
+
+
+COMMANDS = {"models": command_models, "train": command_train, "evaluate": command_evaluate, "denoise": command_denoise}
+
+
+def main(argv=None):
+    args = make_parser().parse_args(argv)
+    from aecore.datasets import DatasetUnavailable
+
+    try:
+        COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError, DatasetUnavailable, OSError) as error:
+        print(f"python -m aecore {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

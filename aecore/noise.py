@@ -1,0 +1,78 @@
+"""Corruptions for denoising autoencoders: Gaussian, masking and salt-and-pepper noise.
+
+One implementation serves both uses: `add_noise` draws from TensorFlow's stateless random ops, so
+with a fixed seed it repeats exactly (evaluation, the app's sliders), and the training pipeline
+calls it with a fresh seed per batch. Every result is clipped to [0, 1].
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+# The largest level each kind accepts, with what the level means.
+NOISE_KINDS = {
+    "gaussian": (1.0, "standard deviation sigma of the added Gaussian noise"),
+    "masking": (0.5, "fraction of pixels set to 0"),
+    "salt_and_pepper": (0.5, "probability that a pixel turns black or white"),
+}
+
+
+@dataclass(frozen=True)
+class Noise:
+    """A kind of noise and its level, for example `Noise("gaussian", 0.4)`."""
+
+    kind: str
+    level: float
+
+    def __post_init__(self):
+        if self.kind not in NOISE_KINDS:
+            raise ValueError(f"unknown noise kind {self.kind!r}; choose one of {', '.join(NOISE_KINDS)}")
+        maximum, meaning = NOISE_KINDS[self.kind]
+        if not 0.0 <= float(self.level) <= maximum:
+            raise ValueError(f"{self.kind} noise level must be between 0 and {maximum} ({meaning}), got {self.level}")
+        object.__setattr__(self, "level", float(self.level))
+
+    @classmethod
+    def parse(cls, text):
+        """`"gaussian:0.4"` -> `Noise("gaussian", 0.4)`; `"none"` or `""` -> `None`."""
+        if text is None or text.strip().lower() in ("", "none"):
+            return None
+        kind, _, level = text.partition(":")
+        try:
+            return cls(kind.strip(), float(level))
+        except ValueError as error:
+            if not level.strip():
+                raise ValueError(f"noise {text!r} needs a level, for example gaussian:0.4") from None
+            if "could not convert" in str(error):
+                raise ValueError(f"noise level in {text!r} is not a number") from None
+            raise
+
+    def __str__(self):
+        return f"{self.kind}:{self.level:g}"
+
+
+def corrupt(x, noise, seed):
+    """`x` with `noise` applied, as a tensor; `seed` is a stateless seed (a shape-[2] int tensor)."""
+    x = tf.convert_to_tensor(x, tf.float32)
+    if noise is None or noise.level == 0:
+        return x
+    if noise.kind == "gaussian":
+        noisy = x + noise.level * tf.random.stateless_normal(tf.shape(x), seed)
+    else:
+        uniform = tf.random.stateless_uniform(tf.shape(x), seed)
+        if noise.kind == "masking":
+            noisy = tf.where(uniform < noise.level, 0.0, x)
+        else:
+            noisy = tf.where(uniform < noise.level / 2, 0.0, tf.where(uniform < noise.level, 1.0, x))
+    return tf.clip_by_value(noisy, 0.0, 1.0)
+
+
+def add_noise(x, noise, seed=0):
+    """`x` (values in [0, 1]) with `noise` applied, as a float32 NumPy array; the same seed gives the same noise.
+
+    `noise` is a `Noise`, a string such as `"gaussian:0.4"`, or `None` for no noise.
+    """
+    if isinstance(noise, str) or noise is None:
+        noise = Noise.parse(noise)
+    return corrupt(np.asarray(x, np.float32), noise, tf.constant([int(seed), 0], tf.int64)).numpy()

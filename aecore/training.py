@@ -1,0 +1,212 @@
+"""One entry point, `train`, that fits any catalogue model on a dataset, with or without noise.
+
+Batches come from a `tf.data` pipeline that draws fresh noise for every batch (seeded, so a run
+repeats); validation uses noise fixed by the seed. Progress reaches a caller's function as
+`Progress` records; a `threading.Event` stops the run at the next batch and keeps the model.
+"""
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from aecore.architectures import build
+from aecore.noise import Noise, add_noise, corrupt
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: epochs, batch size, noise, validation split and seed."""
+
+    epochs: int = 5
+    batch_size: int = 128
+    noise: Noise | None = None
+    validation_split: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self):
+        if int(self.epochs) < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+        if int(self.batch_size) < 1:
+            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+        if not 0.0 <= self.validation_split < 1.0:
+            raise ValueError(f"validation split must be in [0, 1), got {self.validation_split}")
+        if isinstance(self.noise, str):
+            object.__setattr__(self, "noise", Noise.parse(self.noise))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of a run: sent after some batches (`phase="batch"`), each epoch and at the end."""
+
+    phase: str  # "batch", "epoch" or "end"
+    epoch: int  # 1-based
+    epochs: int
+    batch: int  # 1-based, within the epoch
+    batches: int
+    logs: dict  # the latest losses, for example {"loss": 0.03, "val_loss": 0.031}
+    images_per_second: float
+    eta_seconds: float
+    model: keras.Model = field(repr=False, default=None)
+
+    @property
+    def fraction(self):
+        """How much of the whole run is done, in [0, 1]."""
+        return min(1.0, ((self.epoch - 1) * self.batches + self.batch) / max(1, self.epochs * self.batches))
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: the model, its per-epoch history, and how the run ended."""
+
+    model: keras.Model
+    history: dict
+    epochs_run: int
+    seconds: float
+    stopped: bool
+    images_per_second: float
+
+    @property
+    def final_losses(self):
+        return {key: values[-1] for key, values in self.history.items() if values}
+
+
+class ProgressReporter(keras.callbacks.Callback):
+    """Turns Keras callback events into `Progress` records, and honours a stop event between batches."""
+
+    def __init__(self, epochs, batches, batch_size, on_progress=None, stop_event=None, every_seconds=0.25):
+        super().__init__()
+        self.epochs, self.batches, self.batch_size = epochs, batches, batch_size
+        self.on_progress = on_progress
+        self.stop_event = stop_event
+        self.every_seconds = every_seconds
+        self.epoch = 1
+        self.images_seen = 0
+        self.training_seconds = 0.0
+        self.stopped = False
+        self.last_logs = {}
+
+    def images_per_second(self):
+        return self.images_seen / self.training_seconds if self.training_seconds else 0.0
+
+    def send(self, phase, batch):
+        if self.on_progress is None:
+            return
+        done = (self.epoch - 1) * self.batches + batch
+        rate = done / self.training_seconds if self.training_seconds else 0.0
+        eta = (self.epochs * self.batches - done) / rate if rate else float("nan")
+        self.on_progress(Progress(phase, self.epoch, self.epochs, batch, self.batches, dict(self.last_logs),
+                                  self.images_per_second(), eta, self.model))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+        self.epoch_start = self.last_sent = time.perf_counter()
+        self.seconds_before_epoch = self.training_seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        self.training_seconds = self.seconds_before_epoch + now - self.epoch_start
+        self.images_seen += self.batch_size
+        if self.stop_event is not None and self.stop_event.is_set():
+            self.model.stop_training = True
+            self.stopped = True
+        if now - self.last_sent >= self.every_seconds:
+            self.last_logs.update({key: float(value) for key, value in (logs or {}).items()})
+            self.send("batch", batch + 1)
+            self.last_sent = now
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last_logs = {key: float(value) for key, value in (logs or {}).items()}
+        self.send("epoch", self.batches)
+
+
+def noisy_batches(x, config, shuffle):
+    """A `tf.data` pipeline of (noisy input, clean target) batches, new noise each batch and epoch."""
+    images = tf.data.Dataset.from_tensor_slices(x)
+    if shuffle:
+        images = images.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
+    images = images.batch(config.batch_size)
+    seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
+    pairs = tf.data.Dataset.zip(images, seeds).map(
+        lambda batch, seed: (corrupt(batch, config.noise, seed), batch), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    return pairs.prefetch(tf.data.AUTOTUNE)
+
+
+def split_validation(x, config):
+    """Training and validation arrays: a seeded random `validation_split` of `x` held out."""
+    order = np.random.default_rng(config.seed).permutation(len(x))
+    held_out = int(round(config.validation_split * len(x)))
+    if config.validation_split and held_out == 0:
+        held_out = 1
+    if held_out >= len(x):
+        raise ValueError(f"{len(x)} examples are too few for a validation split of {config.validation_split}")
+    return x[order[held_out:]], x[order[:held_out]]
+
+
+def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=None, strategy=None, **build_options):
+    """Train `model` on `dataset.x_train` to reconstruct clean inputs from (optionally) noisy ones.
+
+    Args:
+        model: a compiled catalogue model, or a catalogue name to build (under `strategy` if given).
+        dataset: an `aecore.datasets.Dataset`.
+        config: a `TrainConfig`.
+        on_progress: called with a `Progress` a few times a second, after each epoch and at the end.
+        stop_event: a `threading.Event`; once set, training ends after the current batch.
+        strategy: an optional `tf.distribute.Strategy`; then `model` must be a name.
+        **build_options: passed to `aecore.build` when `model` is a name.
+
+    Returns:
+        a `TrainResult`.
+    """
+    keras.utils.set_random_seed(config.seed)
+    if isinstance(model, str):
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            model = build(model, input_shape=dataset.input_shape, **build_options)
+    elif strategy is not None:
+        raise ValueError("with a distribution strategy, pass the model's name so it is built inside the strategy")
+    elif build_options:
+        raise ValueError(f"build options {sorted(build_options)} apply only when the model is given by name")
+
+    x_train, x_val = split_validation(dataset.x_train, config)
+    train_batches = noisy_batches(x_train, config, shuffle=True)
+    validation = None
+    if len(x_val):
+        validation = tf.data.Dataset.from_tensor_slices(
+            (add_noise(x_val, config.noise, seed=config.seed), x_val)
+        ).batch(config.batch_size)
+    batches = -(-len(x_train) // config.batch_size)
+    reporter = ProgressReporter(config.epochs, batches, config.batch_size, on_progress, stop_event)
+
+    started = time.perf_counter()
+    history = model.fit(train_batches, validation_data=validation, epochs=config.epochs, verbose=0, shuffle=False,
+                        callbacks=[reporter])
+    seconds = time.perf_counter() - started
+    result = TrainResult(model, {key: [float(v) for v in values] for key, values in history.history.items()},
+                         len(history.epoch), seconds, reporter.stopped, reporter.images_per_second())
+    reporter.send("end", reporter.batches)
+    return result
+
+
+def train_in_background(model, dataset, config, on_progress=None, **build_options):
+    """Start `train` on a daemon thread; returns `(thread, stop_event, outcome)`.
+
+    `outcome` is a dict that receives `"result"` (a `TrainResult`) or `"error"` (the exception)
+    when the run ends.
+    """
+    stop_event = threading.Event()
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = train(model, dataset, config, on_progress, stop_event, **build_options)
+        except Exception as error:  # handed to the caller, who decides how to show it
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="aecore-training", daemon=True)
+    thread.start()
+    return thread, stop_event, outcome

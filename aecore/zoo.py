@@ -1,0 +1,107 @@
+"""Saving and loading trained models with their model cards.
+
+A trained model is two files side by side: `NAME.keras` (the Keras archive) and `NAME.json`, its
+card (architecture, options, data and its source, noise, epochs, time, final losses, test metrics,
+library versions). Both are written to a temporary name and renamed, so a crash mid-save leaves
+any earlier version intact. Loading uses `safe_mode=True` and is meant for files this project wrote.
+"""
+
+import datetime
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import aecore.architectures  # noqa: F401  (registers the model classes before any load)
+
+NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def check_name(name):
+    if not name or not set(name) <= NAME_CHARACTERS or name.startswith("."):
+        raise ValueError(f"model name {name!r} may use only letters, digits, '_', '-' and '.'")
+    return name
+
+
+def library_versions():
+    import tensorflow as tf
+
+    return {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__}
+
+
+def make_card(model, dataset, config, result, test_metrics, recipe=None):
+    """A JSON-ready model card for a model trained by `aecore.training.train`."""
+    hyperparameters = {key: value for key, value in model.get_config().items() if key not in ("name", "trainable", "dtype")}
+    return {
+        "name": model.name,
+        "architecture": aecore.architectures.catalogue_name(model),
+        "description": (type(model).__doc__ or "").strip().splitlines()[0],
+        "options": hyperparameters,
+        "recipe": recipe or {},
+        "dataset": dataset.name,
+        "data_source": dataset.source,
+        "train_examples": int(len(dataset.x_train)),
+        "noise": str(config.noise) if config.noise else None,
+        "epochs": result.epochs_run,
+        "epochs_requested": config.epochs,
+        "stopped_early": result.stopped,
+        "batch_size": config.batch_size,
+        "seed": config.seed,
+        "seconds": round(result.seconds, 2),
+        "images_per_second": round(result.images_per_second, 1),
+        "final_losses": result.final_losses,
+        "history": result.history,
+        "test_metrics": test_metrics,
+        "versions": library_versions(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _write_atomically(path, write):
+    """Call `write(temporary_path)` and rename the result onto `path`."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model, directory, name, card):
+    """Write `directory/name.keras` and `directory/name.json` atomically; returns the `.keras` path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    check_name(name)
+    model_path = directory / f"{name}.keras"
+    _write_atomically(model_path, model.save)
+    text = json.dumps({**card, "file": model_path.name}, indent=2, default=float)
+    _write_atomically(directory / f"{name}.json", lambda temporary: Path(temporary).write_text(text + "\n"))
+    return model_path
+
+
+def load_model(path):
+    """A model saved by `save_model` (safe mode on; never pass a file a stranger uploaded)."""
+    path = Path(path)
+    if path.suffix != ".keras" or not path.is_file():
+        raise FileNotFoundError(f"no .keras model file at {path}")
+    return keras.models.load_model(path, safe_mode=True)
+
+
+def load_card(model_path):
+    """The card beside `model_path`, or `{}` when it has none."""
+    card_path = Path(model_path).with_suffix(".json")
+    return json.loads(card_path.read_text()) if card_path.is_file() else {}
+
+
+def list_saved(directory):
+    """`[(name, model path, card)]` for every `.keras` file in `directory`, sorted by name."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    return [(path.stem, path, load_card(path)) for path in sorted(directory.glob("*.keras")) if not path.name.startswith(".")]

@@ -1,0 +1,93 @@
+"""The command line, run as a user runs it: `python -m aecore ...` in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from aecore.images import load_image, to_png
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args):
+    environment = {**os.environ, "AECORE_OFFLINE": "1"}
+    environment.pop("AECORE_DATA_DIR", None)
+    return subprocess.run([sys.executable, "-m", "aecore", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=environment, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("models")
+    completed = run("train", "--model", "conv", "--dataset", "mnist", "--epochs", "1", "--limit", "256",
+                    "--noise", "gaussian:0.4", "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    return out, completed
+
+
+def test_models_lists_the_catalogue():
+    completed = run("models")
+    assert completed.returncode == 0
+    assert [line.split()[0] for line in completed.stdout.splitlines()][:3] == ["dense", "deep", "sigmoid_deep"]
+
+
+def test_train_prints_progress_then_card(trained_model):
+    out, completed = trained_model
+    card = json.loads(completed.stdout)
+    assert card["architecture"] == "conv" and card["noise"] == "gaussian:0.4" and card["epochs"] == 1
+    assert "epoch 1/1 [" in completed.stderr and "img/s" in completed.stderr
+    assert (out / "conv_mnist_gaussian0.4.keras").is_file() and (out / "conv_mnist_gaussian0.4.json").is_file()
+
+
+def test_evaluate_json_scores_against_clean_targets(trained_model):
+    out, _ = trained_model
+    completed = run("evaluate", str(out / "conv_mnist_gaussian0.4.keras"), "--dataset", "mnist",
+                    "--noise", "gaussian:0.4", "--seed", "0", "--json", "--limit", "100")
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert {"mse", "bce", "psnr", "ssim", "n"} <= set(report) and report["n"] == 100
+    assert report["noisy_input"]["psnr"] < 15
+    again = json.loads(run("evaluate", str(out / "conv_mnist_gaussian0.4.keras"), "--dataset", "mnist", "--noise",
+                           "gaussian:0.4", "--seed", "0", "--json", "--limit", "100").stdout)
+    assert again["bce"] == report["bce"]
+
+
+def test_denoise_writes_a_png(trained_model, mnist, tmp_path):
+    out, _ = trained_model
+    source = tmp_path / "in.png"
+    source.write_bytes(to_png(1 - mnist.x_test[3, ..., 0]))  # dark on light, as people draw
+    target = tmp_path / "out.png"
+    completed = run("denoise", str(out / "conv_mnist_gaussian0.4.keras"), str(source), str(target), "--noise",
+                    "gaussian:0.3")
+    assert completed.returncode == 0, completed.stderr
+    assert load_image(target.read_bytes()).shape == (28, 28) and "psnr" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--model", "nope", "--out", "x"], "invalid choice"),
+        (["train", "--model", "dense", "--epochs", "0", "--out", "x"], "must be at least 1"),
+        (["train", "--model", "dense", "--noise", "gaussian:7", "--out", "x"], "between 0 and 1.0"),
+        (["evaluate", "missing.keras"], "no .keras model file"),
+        (["denoise", "missing.keras", "in.png", "out.png"], "no input image"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_get_one_clear_line(args, message):
+    completed = run(*args)
+    assert completed.returncode == 2
+    lines = [line for line in completed.stderr.splitlines() if "aecore" in line and "error" in line]
+    assert len(lines) == 1 and message in lines[0], completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_denoise_rejects_a_broken_image(trained_model, mnist, tmp_path):
+    out, _ = trained_model
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(to_png(mnist.x_test[0])[:80])
+    completed = run("denoise", str(out / "conv_mnist_gaussian0.4.keras"), str(broken), str(tmp_path / "o.png"))
+    assert completed.returncode == 2 and "damaged or truncated" in completed.stderr and "Traceback" not in completed.stderr

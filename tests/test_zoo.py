@@ -1,0 +1,60 @@
+"""Saving with model cards, atomically, and loading back."""
+
+import json
+
+import numpy as np
+import pytest
+
+from aecore import zoo
+from aecore.metrics import evaluate_model
+from aecore.training import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def trained(mnist_small):
+    config = TrainConfig(epochs=1, noise="gaussian:0.2")
+    return config, train("dense", mnist_small, config, code_size=16)
+
+
+def test_card_and_model_written_side_by_side(trained, mnist_small, tmp_path):
+    config, result = trained
+    scores = evaluate_model(result.model, mnist_small.x_test, config.noise)
+    card = zoo.make_card(result.model, mnist_small, config, result, scores, {"optimizer": "adam"})
+    path = zoo.save_model(result.model, tmp_path, "tiny", card)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.json", "tiny.keras"]
+    saved = json.loads((tmp_path / "tiny.json").read_text())
+    for key in ("architecture", "options", "dataset", "data_source", "noise", "epochs", "seconds", "final_losses",
+                "test_metrics", "versions", "recipe"):
+        assert key in saved, key
+    assert saved["architecture"] == "dense" and saved["options"]["code_size"] == 16
+    assert saved["noise"] == "gaussian:0.2" and saved["versions"]["keras"]
+    reloaded = zoo.load_model(path)
+    np.testing.assert_array_equal(reloaded.reconstruct(mnist_small.x_test), result.model.reconstruct(mnist_small.x_test))
+    assert [name for name, _, _ in zoo.list_saved(tmp_path)] == ["tiny"]
+    assert zoo.load_card(path)["file"] == "tiny.keras"
+
+
+def test_failed_save_leaves_the_old_file(trained, tmp_path, monkeypatch):
+    _, result = trained
+    path = zoo.save_model(result.model, tmp_path, "kept", {})
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(result.model, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        zoo.save_model(result.model, tmp_path, "kept", {})
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json", "kept.keras"]  # no temporary left
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "", ".hidden", "sp ace"])
+def test_unsafe_names_are_refused(name):
+    with pytest.raises(ValueError, match="may use only"):
+        zoo.check_name(name)
+
+
+def test_loading_a_missing_file_is_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no .keras model"):
+        zoo.load_model(tmp_path / "none.keras")
