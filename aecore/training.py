@@ -192,21 +192,58 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
     return result
 
 
-def train_in_background(model, dataset, config, on_progress=None, **build_options):
-    """Start `train` on a daemon thread; returns `(thread, stop_event, outcome)`.
+class TrainingJob:
+    """A training run on a daemon thread whose progress other threads (a web page) can read.
 
-    `outcome` is a dict that receives `"result"` (a `TrainResult`) or `"error"` (the exception)
-    when the run ends.
+    Args:
+        model: a compiled model or a catalogue name (see `train`).
+        dataset: the `Dataset` to train on.
+        config: a `TrainConfig`.
+        preview: optional inputs reconstructed after every epoch, for a live picture of learning.
+        **build_options: passed to `aecore.build` when `model` is a name.
+
+    The fields `status` ("running", "finished", "stopped" or "failed"), `progress` (the latest
+    `Progress`), `history` (per-epoch losses so far), `preview_outputs`, `result` and `error`
+    are replaced whole, never mutated in place, so a reader always sees a consistent value.
     """
-    stop_event = threading.Event()
-    outcome = {}
 
-    def run():
+    def __init__(self, model, dataset, config, preview=None, **build_options):
+        self.dataset, self.config, self.preview = dataset, config, preview
+        self.status = "running"
+        self.progress = None
+        self.history = {}
+        self.preview_outputs = None
+        self.result = None
+        self.error = None
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(model, build_options), name="aecore-training",
+                                       daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        """Ask the run to end after the current batch; the model keeps what it learned."""
+        self.stop_event.set()
+
+    @property
+    def done(self):
+        return self.status != "running"
+
+    def _on_progress(self, progress):
+        if progress.phase == "epoch":
+            self.history = {key: [*self.history.get(key, []), value] for key, value in progress.logs.items()}
+            if self.preview is not None:
+                self.preview_outputs = progress.model.reconstruct(self.preview)
+        self.progress = progress
+
+    def _run(self, model, build_options):
         try:
-            outcome["result"] = train(model, dataset, config, on_progress, stop_event, **build_options)
-        except Exception as error:  # handed to the caller, who decides how to show it
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, name="aecore-training", daemon=True)
-    thread.start()
-    return thread, stop_event, outcome
+            result = train(model, self.dataset, self.config, self._on_progress, self.stop_event, **build_options)
+        except Exception as error:  # handed to the reader, who decides how to show it
+            self.error = error
+            self.status = "failed"
+            return
+        self.result = result
+        self.status = "stopped" if result.stopped else "finished"

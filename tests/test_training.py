@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from aecore.architectures import build
-from aecore.training import TrainConfig, noisy_batches, train, train_in_background
+from aecore.training import TrainConfig, TrainingJob, noisy_batches, train
 
 
 def test_progress_reports_epochs_losses_speed_and_eta(mnist_small):
@@ -51,17 +51,28 @@ def test_stop_event_ends_at_the_next_batch_and_keeps_the_model(mnist_small):
     assert result.model.reconstruct(mnist_small.x_test[:2]).shape == (2, 28, 28, 1)
 
 
-def test_background_training_can_be_stopped(mnist_small):
-    thread, stop, outcome = train_in_background("conv", mnist_small, TrainConfig(epochs=100, batch_size=16))
-    stop.set()
-    thread.join(timeout=60)
-    assert not thread.is_alive() and outcome["result"].stopped
+def test_training_job_runs_in_the_background_with_previews(mnist_small):
+    preview = mnist_small.x_test[:4]
+    job = TrainingJob("dense", mnist_small, TrainConfig(epochs=2, batch_size=64), preview=preview).start()
+    job.thread.join(timeout=60)
+    assert job.status == "finished" and job.done and job.error is None
+    assert len(job.history["loss"]) == 2 and len(job.history["val_loss"]) == 2
+    assert job.preview_outputs.shape == preview.shape
+    assert job.progress.phase == "end" and job.result.epochs_run == 2
 
 
-def test_background_training_hands_errors_back(mnist_small):
-    thread, _, outcome = train_in_background("conv", mnist_small.subset(train=3), TrainConfig(validation_split=0.9))
-    thread.join(timeout=30)
-    assert isinstance(outcome["error"], ValueError)
+def test_training_job_stops_and_keeps_a_usable_model(mnist_small):
+    job = TrainingJob("conv", mnist_small, TrainConfig(epochs=100, batch_size=16)).start()
+    job.stop()
+    job.thread.join(timeout=60)
+    assert not job.thread.is_alive() and job.status == "stopped"
+    assert job.result.model.reconstruct(mnist_small.x_test[:2]).shape == (2, 28, 28, 1)
+
+
+def test_training_job_reports_errors(mnist_small):
+    job = TrainingJob("conv", mnist_small.subset(train=3), TrainConfig(validation_split=0.9)).start()
+    job.thread.join(timeout=30)
+    assert job.status == "failed" and isinstance(job.error, ValueError)
 
 
 def test_strategy_builds_the_model_inside_it(mnist_small):

@@ -42,17 +42,26 @@ class Autoencoder(keras.Model):
     def call(self, inputs, training=False):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
+    @staticmethod
+    def apply(submodel, x, batch_size=512):
+        """`submodel` on `x` as NumPy: one eager call for small inputs (fast), `predict` for large ones."""
+        x = np.asarray(x, np.float32)
+        if len(x) <= batch_size:
+            outputs = submodel(x, training=False)
+            return [np.asarray(o) for o in outputs] if isinstance(outputs, (list, tuple)) else np.asarray(outputs)
+        return submodel.predict(x, batch_size=batch_size, verbose=0)
+
     def encode(self, x, batch_size=512):
         """Codes of `x` as a NumPy array of shape (N, code_size)."""
-        return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
+        return self.apply(self.encoder, x, batch_size)
 
     def decode(self, codes, batch_size=512):
         """Images (or vectors) decoded from `codes`, as a NumPy array."""
-        return np.asarray(self.decoder.predict(np.asarray(codes, "float32"), batch_size=batch_size, verbose=0))
+        return self.apply(self.decoder, codes, batch_size)
 
     def reconstruct(self, x, batch_size=512):
         """Reconstructions of `x`, in the inputs' shape, as a NumPy array."""
-        return np.asarray(self.predict(x, batch_size=batch_size, verbose=0))
+        return self.apply(self, x, batch_size)
 
     def hyperparameters(self):
         """The constructor arguments beyond the base ones; subclasses extend this."""

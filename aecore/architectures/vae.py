@@ -73,8 +73,7 @@ class VariationalAutoencoder(Autoencoder):
 
     def encode(self, x, batch_size=512):
         """The latent means of `x`."""
-        z_mean, _ = self.encoder.predict(x, batch_size=batch_size, verbose=0)
-        return z_mean
+        return self.apply(self.encoder, x, batch_size)[0]
 
     def losses_for(self, inputs, targets, training):
         """Reconstruction (BCE summed per image, averaged over the batch), KL and their weighted sum."""

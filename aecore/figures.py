@@ -1,0 +1,102 @@
+"""The pictures the app draws, built once here: image mosaics (NumPy) and plotly figures.
+
+Pages only place these on screen, so each kind of picture looks the same everywhere and can be
+checked in tests without a browser.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def mosaic(rows, scale=3, gap=2, background=1.0):
+    """One image made of rows of equally sized images (each H x W or H x W x C in [0, 1]).
+
+    Pixels are repeated `scale` times so small digits stay crisp when the browser shows them.
+    """
+    rows = [[np.asarray(image, np.float32) for image in row] for row in rows]
+    images = [image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image for row in rows for image in row]
+    if not images:
+        raise ValueError("no images to draw")
+    height, width = images[0].shape[:2]
+    columns = max(len(row) for row in rows)
+    channels = images[0].shape[2:] if images[0].ndim == 3 else ()
+    canvas = np.full((len(rows) * (height + gap) - gap, columns * (width + gap) - gap, *channels), background, np.float32)
+    index = 0
+    for r, row in enumerate(rows):
+        for c in range(len(row)):
+            top, left = r * (height + gap), c * (width + gap)
+            canvas[top : top + height, left : left + width] = images[index]
+            index += 1
+    canvas = np.clip(canvas, 0, 1)
+    return np.kron(canvas, np.ones((scale, scale) + (1,) * len(channels), np.float32)) if scale > 1 else canvas
+
+
+def loss_curves(history, title="Loss per epoch"):
+    """Training and validation losses per epoch (every `loss` key of a Keras history)."""
+    figure = go.Figure()
+    for key in sorted(key for key in history if key.endswith("loss")):
+        values = history[key]
+        figure.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers", name=key,
+                                    line=dict(dash="dash" if key.startswith("val_") else "solid")))
+    figure.update_layout(title=title, xaxis_title="epoch", yaxis_title="loss", height=320,
+                         margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    return figure
+
+
+def latent_scatter(points, labels, class_names, title="Latent space", highlight=None):
+    """A 2-D or 3-D scatter of projected codes, one colour per class; hover shows label and index."""
+    points = np.asarray(points)
+    dims = points.shape[1]
+    figure = go.Figure()
+    indices = np.arange(len(points))
+    for class_index, class_name in enumerate(class_names):
+        mask = labels == class_index
+        if not mask.any():
+            continue
+        hover = [f"label {class_name}<br>index {i}" for i in indices[mask]]
+        marker = dict(size=4 if dims == 3 else 6, color=PALETTE[class_index % len(PALETTE)], opacity=0.8)
+        common = dict(mode="markers", name=str(class_name), marker=marker, text=hover, hoverinfo="text",
+                      customdata=indices[mask])
+        if dims == 3:
+            figure.add_trace(go.Scatter3d(x=points[mask, 0], y=points[mask, 1], z=points[mask, 2], **common))
+        else:
+            figure.add_trace(go.Scatter(x=points[mask, 0], y=points[mask, 1], **common))
+    if highlight is not None and dims == 2:
+        figure.add_trace(go.Scatter(x=[highlight[0]], y=[highlight[1]], mode="markers", name="decoded point",
+                                    marker=dict(size=16, symbol="x", color="black")))
+    figure.update_layout(title=title, height=520, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="class")
+    return figure
+
+
+def code_heatmap(code, title="Code"):
+    """One code vector drawn as a small heat-map image, laid out as close to square as it divides."""
+    code = np.asarray(code, np.float32).ravel()
+    columns = next(c for c in range(int(np.sqrt(len(code))), 0, -1) if len(code) % c == 0)
+    if columns == 1 and len(code) > 8:
+        columns = int(np.ceil(np.sqrt(len(code))))
+    rows = int(np.ceil(len(code) / columns))
+    grid = np.full(rows * columns, np.nan, np.float32)
+    grid[: len(code)] = code
+    figure = go.Figure(go.Heatmap(z=grid.reshape(rows, columns), colorscale="Viridis", showscale=True,
+                                  hovertemplate="unit %{customdata}<br>value %{z:.3f}<extra></extra>",
+                                  customdata=np.arange(rows * columns).reshape(rows, columns)))
+    figure.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10),
+                         xaxis=dict(visible=False), yaxis=dict(visible=False, autorange="reversed"))
+    return figure
+
+
+def points_and_planes(points, reconstructions, pca_projection, title="3-D points and their reconstructions"):
+    """The 3-D cloud with its linear-autoencoder reconstructions, which lie on a plane."""
+    figure = go.Figure()
+    figure.add_trace(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers", name="points",
+                                  marker=dict(size=3, color="#1f77b4", opacity=0.6)))
+    figure.add_trace(go.Scatter3d(x=reconstructions[:, 0], y=reconstructions[:, 1], z=reconstructions[:, 2],
+                                  mode="markers", name="autoencoder reconstructions",
+                                  marker=dict(size=3, color="#d62728", opacity=0.8)))
+    figure.add_trace(go.Scatter3d(x=pca_projection[:, 0], y=pca_projection[:, 1], z=pca_projection[:, 2],
+                                  mode="markers", name="PCA reconstructions",
+                                  marker=dict(size=2, color="#2ca02c", opacity=0.8)))
+    figure.update_layout(title=title, height=480, margin=dict(l=0, r=0, t=40, b=0))
+    return figure

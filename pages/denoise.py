@@ -1,0 +1,79 @@
+"""Denoise your images: upload one, many or a zip; see prepared, noisy and denoised side by side."""
+
+import numpy as np
+import streamlit as st
+
+from aecore.images import IMAGE_SUFFIXES, ImageError, prepare_for_model, read_upload, to_png, to_zip
+from aecore.metrics import summarize
+from aecore.noise import add_noise
+from studio import common
+from studio.noise_controls import noise_controls
+
+st.title("Denoise your images")
+entry = common.current_model()
+if entry is None:
+    st.info("No model yet: train one on the Train page, or use Quick start on Home.")
+    st.stop()
+if not entry.is_image_model:
+    st.info(f"{entry.key} works on 3-D points, not images: pick an image model in the sidebar.")
+    st.stop()
+
+controls, view = st.columns([1, 3])
+uploads = controls.file_uploader(
+    "Images or a zip of images", type=[suffix.lstrip(".") for suffix in IMAGE_SUFFIXES] + ["zip"],
+    accept_multiple_files=True, key="denoise_upload",
+    help="PNG, JPEG, GIF, BMP, TIFF or WebP; a zip may hold up to 1,000 images",
+)
+digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_name in ("mnist", "digits", None),
+                              key="denoise_digit_style",
+                              help="invert dark-on-light, crop to the ink, fit into 20x20, centre by mass")
+add_noise_first = controls.toggle("Add noise first", value=False, key="denoise_add_noise",
+                                  help="to see how the model copes; metrics compare with the clean prepared image")
+noise, seed = noise_controls(controls) if add_noise_first else (None, 0)
+
+if not uploads:
+    view.info("Upload one or more images (or a zip) to denoise them with the picked model.")
+    st.stop()
+
+results, problems = [], []
+with view:
+    bar = st.progress(0.0, text="Reading uploads…")
+    for number, upload in enumerate(uploads, start=1):
+        for item in read_upload(upload.name, upload.getvalue()):
+            if item.error:
+                problems.append(f"**{item.name}**: {item.error}")
+                continue
+            try:
+                prepared = prepare_for_model(item.image, entry.model.example_shape, digit_style)
+            except ImageError as error:
+                problems.append(f"**{item.name}**: {error}")
+                continue
+            results.append((item.name, prepared))
+        bar.progress(number / len(uploads), text=f"Read {number} of {len(uploads)} uploads")
+    bar.empty()
+    for problem in problems:
+        st.warning(problem, icon=":material/broken_image:")
+    if not results:
+        st.error("None of the uploads could be used as an image.")
+        st.stop()
+
+    clean = np.stack([prepared for _, prepared in results])
+    inputs = add_noise(clean, noise, seed=seed)
+    outputs = entry.model.reconstruct(inputs)
+    overall = summarize(clean, outputs, ["mse", "psnr", "ssim"])
+    st.success(f"Denoised {len(results)} image(s). Mean PSNR {overall['psnr']:.2f} dB, "
+               f"SSIM {overall['ssim']:.3f} against the prepared input.")
+    stems = [name.rsplit("/", 1)[-1].rsplit(".", 1)[0] for name, _ in results]
+    st.download_button("Download all denoised images (.zip)",
+                       to_zip((f"{number:03d}_{stem}_denoised.png", output)
+                              for number, (stem, output) in enumerate(zip(stems, outputs), start=1)),
+                       "denoised.zip", mime="application/zip", key="download_all")
+    for number, ((name, prepared), noisy, output) in enumerate(zip(results, inputs, outputs), start=1):
+        picture, numbers = st.columns([3, 1])
+        row = [prepared, noisy, output] if noise else [prepared, output]
+        with picture:
+            common.show_mosaic([row], caption=f"{name}: prepared · " + ("noisy · " if noise else "") + "denoised")
+        scores = summarize(prepared[np.newaxis], output[np.newaxis], ["mse", "psnr", "ssim"])
+        numbers.caption(f"MSE {scores['mse']:.4f}  \nPSNR {scores['psnr']:.2f} dB  \nSSIM {scores['ssim']:.3f}")
+        numbers.download_button("PNG", to_png(output), f"{stems[number - 1]}_denoised.png", mime="image/png",
+                                key=f"download_{number}")

@@ -1,0 +1,46 @@
+"""Home: what an autoencoder is, and the picked model's reconstructions of test images."""
+
+import streamlit as st
+
+from studio import common
+from studio.quick_start import quick_start
+
+st.title("Autoencoder Studio")
+st.markdown(
+    "An **autoencoder** learns to copy its input to its output through a narrow middle layer, the **code**. "
+    "To squeeze an image through the code, the **encoder** must keep what matters and drop the rest; the "
+    "**decoder** rebuilds the image from the code alone. Train it on noisy inputs with clean targets and "
+    "it becomes a **denoiser**; look at its codes and you see how it organises the data."
+)
+st.graphviz_chart(
+    """digraph {
+        rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
+        input [label="input image\\n784 pixels"]; encoder [label="encoder"];
+        code [label="code\\n(a few numbers)", fillcolor="#fde8c8"]; decoder [label="decoder"];
+        output [label="reconstruction\\n784 pixels"];
+        input -> encoder -> code -> decoder -> output;
+    }""",
+    width="content",
+)
+
+entry = common.current_model()
+if entry is None:
+    st.info(
+        "There are no pretrained models in `pretrained/` yet, and none trained in this session. "
+        "Quick start trains a small dense autoencoder on the bundled MNIST digits in a few seconds."
+    )
+    if st.button("Quick start: train a small model", type="primary", key="quick_start"):
+        quick_start()
+        st.rerun()
+    st.stop()
+
+if not entry.is_image_model:
+    st.info(f"{entry.key} works on 3-D points, not images: open **Linear AE vs PCA** to see it.")
+    st.stop()
+
+st.subheader(f"Test images and their reconstructions by {entry.key.removeprefix(common.SESSION_PREFIX)}")
+count = st.slider("Images", 4, 24, 12, step=4, key="home_count")
+images, labels, data = common.test_images(entry, count)
+reconstructions = entry.model.reconstruct(images)
+common.show_mosaic([list(images), list(reconstructions)], caption="top: test originals · bottom: reconstructions")
+st.caption(f"Test data: {data.describe()}")

@@ -1,0 +1,86 @@
+"""Latent space: codes of test images as a 2-D / 3-D scatter; pick or type a point to decode it."""
+
+import numpy as np
+import streamlit as st
+
+from aecore.figures import code_heatmap, latent_scatter
+from aecore.latent import interpolate, manifold_grid, project
+from studio import common
+
+
+@st.cache_data(show_spinner="Encoding and projecting…", max_entries=16)
+def projected(model_key, count, method, dims, _model, _images):
+    codes = _model.encode(_images)
+    return codes, project(codes, method, dims, seed=0)
+
+
+st.title("Latent space")
+entry = common.current_model()
+if entry is None:
+    st.info("No model yet: train one on the Train page, or use Quick start on Home.")
+    st.stop()
+
+model = entry.model
+controls, view = st.columns([1, 3])
+count = controls.select_slider("Test images", [200, 500, 1000, 2000, 5000], 1000, key="latent_count")
+methods = (["code"] if model.code_size in (2, 3) else []) + ["pca", "tsne"]
+names = {"code": "the code itself", "pca": "PCA", "tsne": "t-SNE (slower, no inverse)"}
+method = controls.radio("Projection", methods, format_func=names.get, key="latent_method")
+dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
+                      disabled=method == "code" and model.code_size == 2)
+if method == "code":
+    dims = model.code_size
+images, labels, data = common.test_images(entry, count)
+codes, projection = projected(entry.key, len(images), method, dims, model, images)
+
+with view:
+    typed = [st.session_state.get(f"latent_coordinate_{axis}") for axis in range(dims)]
+    decoded_point = typed if dims == 2 and projection.invertible and None not in typed else None
+    event = st.plotly_chart(
+        latent_scatter(projection.points, labels, data.class_names,
+                       title=f"{len(images):,} test images, code size {model.code_size}, {names[method]}",
+                       highlight=decoded_point),
+        key="latent_scatter", on_select="rerun" if dims == 2 else "ignore", selection_mode="points",
+    )
+selected = [point["customdata"] for point in (event.selection.points if event and dims == 2 else [])
+            if "customdata" in point]
+if selected:
+    st.session_state["latent_index"] = int(selected[0])
+
+left, middle, right = st.columns(3)
+with left:
+    st.subheader("One test image")
+    index = st.number_input("Test image index (or click a point)", 0, len(images) - 1, key="latent_index")
+    pair = [images[index], model.reconstruct(images[index : index + 1])[0]] if entry.is_image_model else None
+    if pair is not None:
+        common.show_mosaic([pair], caption=f"label {data.class_names[labels[index]]}: original · reconstruction")
+    st.plotly_chart(code_heatmap(codes[index], title=f"Code of image {index}"), key="latent_code")
+
+with middle:
+    st.subheader("Decode a point")
+    if not projection.invertible:
+        st.caption("t-SNE has no inverse; choose PCA or the code itself to decode typed points.")
+    else:
+        centre = projection.points.mean(axis=0)
+        coordinates = [st.number_input(f"coordinate {axis + 1}", value=float(round(centre[axis], 2)), step=0.25,
+                                       key=f"latent_coordinate_{axis}") for axis in range(dims)]
+        decoded = model.decode(projection.to_code(coordinates))
+        if entry.is_image_model:
+            common.show_mosaic([[decoded[0]]], caption=f"decoded from {np.round(coordinates, 2).tolist()}")
+        else:
+            st.write(f"decodes to {np.round(decoded[0], 3).tolist()}")
+
+with right:
+    if entry.is_image_model:
+        st.subheader("Interpolate")
+        first = st.number_input("from image", 0, len(images) - 1, 0, key="interpolate_from")
+        second = st.number_input("to image", 0, len(images) - 1, 1, key="interpolate_to")
+        steps = st.slider("steps", 3, 12, 8, key="interpolate_steps")
+        path = interpolate(model, images[first], images[second], steps)
+        common.show_mosaic([list(path)], caption="decoded along the straight line between the two codes")
+
+if model.code_size == 2 and entry.is_image_model:
+    st.subheader("The decoded manifold")
+    steps = st.slider("grid size", 5, 25, 15, key="manifold_steps")
+    grid = manifold_grid(model, steps, codes=codes)
+    common.show_mosaic([list(row) for row in grid], caption="each cell decodes one point of the 2-D code plane")

@@ -1,0 +1,53 @@
+"""Linear autoencoder vs PCA: on a 3-D cloud, a linear autoencoder with a 2-D code finds PCA's plane."""
+
+import numpy as np
+import streamlit as st
+from sklearn.decomposition import PCA
+
+from aecore.figures import latent_scatter, points_and_planes
+from aecore.latent import principal_subspace_angle
+from aecore.training import TrainConfig, train
+from studio import common
+
+
+@st.cache_resource(show_spinner="Training a linear autoencoder on the 3-D points…", max_entries=8)
+def linear_autoencoder(epochs: int, learning_rate: float, seed: int):
+    """A `linear` model trained on the point cloud; cached, so shared and read-only."""
+    points = common.dataset("points3d")
+    return train("linear", points, TrainConfig(epochs=epochs, batch_size=32, seed=seed), code_size=2,
+                 learning_rate=learning_rate).model
+
+
+st.title("Linear autoencoder vs PCA")
+st.markdown(
+    "A linear autoencoder (no activations) squeezing 3-D points through a 2-D code must map them onto a "
+    "plane. Trained to minimise squared error, the best plane is the one **PCA** finds: the span of the "
+    "two directions of largest variance. The codes themselves may be rotated or stretched compared with "
+    "PCA's coordinates, but the plane is the same, so the angle between the two subspaces goes to zero."
+)
+controls, view = st.columns([1, 3])
+epochs = controls.slider("Epochs", 10, 300, 150, step=10, key="linear_epochs")
+learning_rate = controls.select_slider("Learning rate", [0.001, 0.003, 0.01, 0.03], 0.01, key="linear_lr")
+seed = controls.number_input("Seed", 0, 1000, 0, key="linear_seed")
+
+data = common.dataset("points3d")
+points = data.x_train
+model = linear_autoencoder(epochs, learning_rate, int(seed))
+codes = model.encode(points)
+reconstructions = model.reconstruct(points)
+pca = PCA(n_components=2).fit(points)
+pca_codes = pca.transform(points)
+pca_reconstructions = pca.inverse_transform(pca_codes)
+angle = principal_subspace_angle(points, model)
+
+with view:
+    first, second, third = st.columns(3)
+    first.metric("Angle between the two planes", f"{angle:.2f}°", help="largest principal angle; 0 = identical")
+    second.metric("Autoencoder MSE", f"{np.mean((points - reconstructions) ** 2):.4f}")
+    third.metric("PCA MSE (the optimum)", f"{np.mean((points - pca_reconstructions) ** 2):.4f}")
+    st.plotly_chart(points_and_planes(points, reconstructions, pca_reconstructions), key="linear_3d")
+    left, right = st.columns(2)
+    left.plotly_chart(latent_scatter(codes, data.y_train, data.class_names, title="Autoencoder codes (2-D)"),
+                      key="linear_codes")
+    right.plotly_chart(latent_scatter(pca_codes, data.y_train, data.class_names, title="PCA projection (2-D)"),
+                       key="linear_pca")

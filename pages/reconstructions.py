@@ -1,0 +1,46 @@
+"""Reconstructions: originals, noisy inputs and outputs side by side, with a live sigma slider and metrics."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from aecore.figures import loss_curves
+from aecore.metrics import per_example
+from aecore.noise import Noise, add_noise
+from studio import common
+from studio.noise_controls import noise_controls
+
+st.title("Reconstructions")
+entry = common.current_model()
+if entry is None:
+    st.info("No model yet: train one on the Train page, or use Quick start on Home.")
+    st.stop()
+if not entry.is_image_model:
+    st.info(f"{entry.key} works on 3-D points, not images: open **Linear AE vs PCA**.")
+    st.stop()
+
+controls, view = st.columns([1, 3])
+count = controls.slider("Images", 4, 32, 8, step=4, key="recon_count")
+trained_noise = Noise.parse(entry.card.get("noise"))  # start from the noise the model was trained with
+noise, seed = noise_controls(controls, *((trained_noise.kind, trained_noise.level) if trained_noise else ()))
+images, labels, data = common.test_images(entry, count)
+noisy = add_noise(images, noise, seed=seed)
+outputs = entry.model.reconstruct(noisy)
+
+with view:
+    rows = [list(images), list(noisy), list(outputs)] if noise else [list(images), list(outputs)]
+    common.show_mosaic(rows, caption="originals · " + ("noisy inputs · " if noise else "") + "reconstructions")
+    scores = per_example(images, outputs, ["mse", "psnr", "ssim"])
+    columns = st.columns(4)
+    columns[0].metric("Mean MSE", f"{scores['mse'].mean():.4f}")
+    columns[1].metric("Mean PSNR", f"{scores['psnr'].mean():.2f} dB")
+    columns[2].metric("Mean SSIM", f"{scores['ssim'].mean():.3f}")
+    if noise:
+        noisy_psnr = per_example(images, noisy, ["psnr"])["psnr"].mean()
+        columns[3].metric("PSNR gain over noisy input", f"{scores['psnr'].mean() - noisy_psnr:+.2f} dB")
+    table = pd.DataFrame({"label": [data.class_names[label] for label in labels],
+                          **{name: np.round(values, 4) for name, values in scores.items()}})
+    st.dataframe(table, height=240, key="recon_table")
+    history = entry.card.get("history")
+    if history:
+        st.plotly_chart(loss_curves(history, title="How this model trained"), key="recon_loss")

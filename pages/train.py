@@ -1,0 +1,116 @@
+"""Train: pick a recipe, start a run off the script thread, and watch it learn epoch by epoch."""
+
+import datetime
+
+import streamlit as st
+
+from aecore.architectures import CATALOGUE, LOSSES, OPTIMIZERS, list_models
+from aecore.datasets import DATASETS
+from aecore.figures import loss_curves
+from aecore.noise import NOISE_KINDS, Noise, add_noise
+from aecore.training import TrainConfig, TrainingJob
+from studio import common
+from studio.limits import training_limits
+
+st.title("Train an autoencoder")
+limits = training_limits()
+if limits.hosted:
+    st.caption(f"Hosted demo: at most {limits.max_epochs} epochs, {limits.max_train_images:,} training images, "
+               f"and {limits.max_concurrent} runs at once on this server.")
+run = st.session_state.get("training")
+running = run is not None and not run["job"].done
+
+with st.form("train_settings", border=True):
+    left, middle, right = st.columns(3)
+    descriptions = list_models()
+    architecture = left.selectbox("Architecture", list(CATALOGUE), key="train_architecture",
+                                  format_func=lambda name: f"{name}: {descriptions[name]}")
+    dataset_name = left.selectbox("Dataset", [name for name in DATASETS if name != "points3d"], key="train_dataset",
+                                  help="points3d is used on the Linear AE vs PCA page")
+    code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, 0, key="train_code_size")
+    epochs = middle.slider("Epochs", 1, limits.max_epochs, min(5, limits.max_epochs), key="train_epochs")
+    batch_size = middle.selectbox("Batch size", [32, 64, 128, 256], index=2, key="train_batch")
+    train_count = middle.slider("Training images", 500, limits.max_train_images, min(4000, limits.max_train_images),
+                                step=500, key="train_count")
+    optimizer = right.selectbox("Optimizer", ["(recipe)", *OPTIMIZERS], key="train_optimizer")
+    learning_rate = right.number_input("Learning rate (0 = the recipe's)", 0.0, 10.0, 0.0, format="%.4f",
+                                       key="train_learning_rate")
+    loss = right.selectbox("Loss", ["(recipe)", *LOSSES], key="train_loss", help="the vae always uses BCE + KL")
+    noise_kind = right.selectbox("Noise", ["none", *NOISE_KINDS], key="train_noise")
+    noise_level = right.slider("Noise level (sigma for gaussian)", 0.0, 1.0, 0.4, 0.05, key="train_noise_level")
+    start = st.form_submit_button("Start training", type="primary", disabled=running)
+
+if start:
+    try:
+        noise = None if noise_kind == "none" else Noise(noise_kind, noise_level)
+        config = TrainConfig(epochs=epochs, batch_size=batch_size, noise=noise, seed=0)
+        data = common.dataset(dataset_name)
+        preview = data.x_test[:8]
+        options = dict(code_size=code_size or None, optimizer=None if optimizer == "(recipe)" else optimizer,
+                       learning_rate=learning_rate or None, loss=None if loss == "(recipe)" else loss)
+        limits.check_can_start()
+        entry = CATALOGUE[architecture]
+        job = TrainingJob(architecture, data.subset(train=train_count), config, preview=preview, **options)
+        stamp = datetime.datetime.now().strftime("%H%M%S")
+        st.session_state["training"] = {
+            "job": job.start(),
+            "name": f"{architecture}_{dataset_name}_{stamp}",
+            "preview_noisy": add_noise(preview, noise, seed=0),
+            "recipe": {"optimizer": options["optimizer"] or entry.optimizer,
+                       "learning_rate": options["learning_rate"] or entry.learning_rate,
+                       "loss": "reconstruction + KL" if architecture == "vae" else options["loss"] or entry.loss},
+        }
+        limits.register(job)
+        st.rerun()
+    except ValueError as error:
+        st.error(f"Cannot start: {error}")
+
+
+@st.fragment(run_every=1.0 if running else None)
+def show_run():
+    run = st.session_state.get("training")
+    if run is None:
+        st.info("Choose settings and press **Start training**. You can switch pages while it runs.")
+        return
+    job = run["job"]
+    progress = job.progress
+    if not job.done:
+        if st.button("Stop", key="stop_training", icon=":material/stop:"):
+            job.stop()
+        text = "starting…"
+        if progress is not None:
+            eta = "" if progress.eta_seconds != progress.eta_seconds else f" · about {progress.eta_seconds:.0f} s left"
+            text = (f"epoch {progress.epoch}/{progress.epochs} · batch {progress.batch}/{progress.batches} · "
+                    f"{progress.images_per_second:,.0f} images/s{eta}")
+        st.progress(progress.fraction if progress else 0.0, text=text)
+    elif job.status == "failed":
+        st.error(f"Training failed: {job.error}")
+        return
+    else:
+        verb = "stopped early" if job.status == "stopped" else "finished"
+        st.success(f"Training {verb} after {job.result.epochs_run} epoch(s) in {job.result.seconds:.1f} s. "
+                   f"The model **{run['name']}** is now in the sidebar picker.")
+        if not run.get("collected"):
+            st.rerun(scope="app")  # let the app save it and refresh the picker
+    left, right = st.columns(2)
+    if job.history:
+        left.plotly_chart(loss_curves(job.history), key="live_loss")
+    else:
+        left.caption("The loss curve appears after the first epoch.")
+    if job.preview_outputs is not None and job.preview is not None and len(job.preview[0].shape) == 3:
+        with right:
+            rows = [list(job.preview), list(run["preview_noisy"]), list(job.preview_outputs)] if job.config.noise \
+                else [list(job.preview), list(job.preview_outputs)]
+            common.show_mosaic(rows, caption=f"after epoch {len(job.history.get('loss', []))}: originals"
+                               + (", noisy inputs" if job.config.noise else "") + ", reconstructions")
+    if job.done and run.get("key"):
+        entry = common.session_models()[run["key"]]
+        download_left, download_right = st.columns(2)
+        download_left.download_button("Download model (.keras)", entry.path.read_bytes(), entry.path.name,
+                                      mime="application/octet-stream", key="download_keras")
+        download_right.download_button("Download model card (.json)", entry.path.with_suffix(".json").read_bytes(),
+                                       entry.path.with_suffix(".json").name, mime="application/json",
+                                       key="download_card")
+
+
+show_run()

@@ -1,0 +1,44 @@
+"""Training caps: generous on your own machine, tighter in hosted mode so one visitor cannot starve the rest.
+
+Hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
+"""
+
+import os
+import threading
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+
+@dataclass
+class TrainingLimits:
+    """Caps on one run and on runs at once, shared by every session of this process."""
+
+    hosted: bool
+    max_epochs: int
+    max_train_images: int
+    max_concurrent: int
+    jobs: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def running(self):
+        with self.lock:
+            self.jobs = [job for job in self.jobs if not job.done]
+            return len(self.jobs)
+
+    def check_can_start(self):
+        if self.running() >= self.max_concurrent:
+            raise ValueError(f"{self.max_concurrent} training runs are already going on this server; "
+                             "try again in a minute")
+
+    def register(self, job):
+        with self.lock:
+            self.jobs.append(job)
+
+
+@st.cache_resource
+def training_limits():
+    hosted = os.environ.get("AESTUDIO_HOSTED") == "1"
+    if hosted:
+        return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=2)
+    return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=4)
