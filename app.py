@@ -7,12 +7,12 @@ from studio import common
 st.set_page_config(page_title="Autoencoder Studio", page_icon=":material/blur_on:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
-    st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:", url_path="latent"),
-    st.Page("pages/reconstructions.py", title="Reconstructions", icon=":material/compare:", url_path="reconstructions"),
-    st.Page("pages/denoise.py", title="Denoise your images", icon=":material/auto_fix_high:", url_path="denoise"),
-    st.Page("pages/linear_pca.py", title="Linear AE vs PCA", icon=":material/linear_scale:", url_path="linear-pca"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:", url_path="latent"),
+    st.Page("app_pages/reconstructions.py", title="Reconstructions", icon=":material/compare:", url_path="reconstructions"),
+    st.Page("app_pages/denoise.py", title="Denoise your images", icon=":material/auto_fix_high:", url_path="denoise"),
+    st.Page("app_pages/linear_pca.py", title="Linear AE vs PCA", icon=":material/linear_scale:", url_path="linear-pca"),
 ]
 
 page = st.navigation(PAGES)

@@ -1,0 +1,186 @@
+"""AppTest: every page runs from app.py, and the main widgets do what they say."""
+
+import io
+import time
+import zipfile
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP, png_bytes
+
+PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/latent.py", "app_pages/reconstructions.py", "app_pages/denoise.py",
+         "app_pages/linear_pca.py"]
+
+
+def open_app(page=None, query=None, timeout=120):
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def picked_model(at):
+    return at.sidebar.selectbox(key="model").value
+
+
+def image_captions(at):
+    return [caption for image in at.image for caption in image.captions]
+
+
+def assert_clean(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_errors(app_env, page):
+    at = open_app(page)
+    assert_clean(at)
+    assert at.title[0].value
+
+
+def test_every_page_handles_a_points_model(app_env):
+    at = open_app()
+    at.sidebar.selectbox(key="model").set_value("c_points_linear").run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_clean(at)
+
+
+def test_home_shows_originals_and_reconstructions(app_env):
+    at = open_app()
+    assert_clean(at)
+    assert "reconstructions" in image_captions(at)[0]
+    assert at.sidebar.selectbox(key="model").value == "a_conv_gaussian"
+    assert "gaussian:0.4" in at.sidebar.caption[0].value  # the picked model's card
+
+
+def test_empty_pretrained_offers_quick_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(tmp_path))
+    at = open_app()
+    assert any("no pretrained models" in info.value for info in at.info)
+    at.button(key="quick_start").click().run()
+    assert_clean(at)
+    assert picked_model(at) == "session:quick_dense_mnist"
+    assert image_captions(at), "the home grid appears once the quick model exists"
+
+
+def wait_for_training(at, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        run = at.session_state["training"]
+        if run["job"].done:
+            return at.run()
+        time.sleep(0.5)
+        at.run()
+    raise AssertionError("training did not end in time")
+
+
+def test_training_runs_to_the_end_and_joins_the_picker(app_env):
+    at = open_app("app_pages/train.py")
+    at.selectbox(key="train_architecture").set_value("dense")
+    at.slider(key="train_epochs").set_value(2)
+    at.slider(key="train_count").set_value(500)
+    at.button[0].click().run()  # the form's Start button
+    assert_clean(at)
+    at = wait_for_training(at)
+    assert_clean(at)
+    assert any("finished after 2 epoch" in s.value for s in at.success)
+    key = at.session_state["training"]["key"]
+    assert key.startswith("session:dense_mnist_") and picked_model(at) == key
+    assert {button.label for button in at.get("download_button")} >= {"Download model (.keras)",
+                                                                       "Download model card (.json)"}
+    assert at.get("plotly_chart"), "the loss curve is drawn"
+
+
+def test_stop_ends_a_long_run_and_keeps_the_model(app_env):
+    at = open_app("app_pages/train.py")
+    at.selectbox(key="train_architecture").set_value("conv")
+    at.slider(key="train_epochs").set_value(50)
+    at.button[0].click().run()
+    at.button(key="stop_training").click().run()
+    at = wait_for_training(at)
+    assert any("stopped early" in s.value for s in at.success)
+    assert at.session_state["training"]["job"].result.epochs_run < 50
+    assert picked_model(at) == at.session_state["training"]["key"]
+
+
+def test_sigma_slider_renoises_and_changes_the_metrics(app_env):
+    at = open_app("app_pages/reconstructions.py")
+    assert_clean(at)
+    assert at.slider(key="sigma").value == pytest.approx(0.4)  # the model's own training noise
+    low = at.metric[0].value
+    at.slider(key="sigma").set_value(0.9).run()
+    assert_clean(at)
+    assert at.metric[0].value != low
+    assert at.query_params["sigma"] == "0.9"
+
+
+def test_shared_link_restores_the_view(app_env):
+    at = open_app("app_pages/reconstructions.py",
+                  query={"model": "b_vae", "noise": "masking", "sigma": "0.3", "seed": "7"})
+    assert_clean(at)
+    assert at.sidebar.selectbox(key="model").value == "b_vae"
+    assert at.selectbox(key="noise").value == "masking"
+    assert at.slider(key="sigma").value == pytest.approx(0.3)
+    assert at.number_input(key="seed").value == 7
+
+
+def test_link_with_bad_values_falls_back_with_a_message(app_env):
+    at = open_app(query={"model": "gone", "noise": "masking", "sigma": "0.9", "seed": "x"})
+    assert picked_model(at) == "a_conv_gaussian"
+    assert any("not here" in w.value for w in at.sidebar.warning)
+    at.switch_page("app_pages/reconstructions.py").run()
+    assert_clean(at)
+    assert any("between 0 and 0.5" in w.value for w in at.warning)
+    assert at.number_input(key="seed").value == 0
+
+
+def test_upload_denoises_good_files_and_reports_broken_ones(app_env, mnist):
+    at = open_app("app_pages/denoise.py")
+    good = png_bytes(1 - mnist.x_test[0, ..., 0])
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("inside.png", png_bytes(mnist.x_test[1, ..., 0]))
+        zipped.writestr("notes.txt", b"hello")
+    at.file_uploader(key="denoise_upload").set_value([
+        ("digit.png", good, "image/png"),
+        ("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png"),
+        ("batch.zip", archive.getvalue(), "application/zip"),
+    ]).run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "broken.png" in warnings and "batch.zip/notes.txt" in warnings
+    assert any("Denoised 2 image(s)" in s.value for s in at.success)
+    labels = [button.label for button in at.get("download_button")]
+    assert labels.count("PNG") == 2 and "Download all denoised images (.zip)" in labels
+
+
+def test_upload_of_only_broken_files_says_so(app_env):
+    at = open_app("app_pages/denoise.py")
+    at.file_uploader(key="denoise_upload").set_value(("empty.png", b"", "image/png")).run()
+    assert not at.exception
+    assert any("empty.png" in w.value and "empty" in w.value for w in at.warning)
+    assert any("None of the uploads" in e.value for e in at.error)
+
+
+def test_latent_page_decodes_points_and_draws_the_manifold(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    assert_clean(at)
+    assert at.radio(key="latent_method").value == "code"
+    at.number_input(key="latent_coordinate_0").set_value(1.5).run()
+    assert_clean(at)
+    captions = image_captions(at)
+    assert any("decoded from [1.5" in caption for caption in captions)
+    assert any("2-D code plane" in caption for caption in captions)
+
+
+def test_linear_vs_pca_planes_agree(app_env):
+    at = open_app("app_pages/linear_pca.py")
+    assert_clean(at)
+    angle = float(at.metric[0].value.rstrip("°"))
+    assert angle < 5.0
