@@ -6,7 +6,11 @@ os.environ["AECORE_OFFLINE"] = "1"
 os.environ.pop("AECORE_DATA_DIR", None)
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+import io  # noqa: E402
+
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +24,34 @@ def mnist():
 def mnist_small(mnist):
     """512 training and 64 test images of real MNIST: enough to see a loss drop in one epoch."""
     return mnist.subset(train=512, test=64)
+
+
+def save_trained(directory, name, model_name, dataset, config, **options):
+    from aecore import zoo
+    from aecore.metrics import evaluate_model
+    from aecore.training import train
+
+    result = train(model_name, dataset, config, **options)
+    scores = evaluate_model(result.model, dataset.x_test[:64], config.noise)
+    zoo.save_model(result.model, directory, name, zoo.make_card(result.model, dataset, config, result, scores))
+
+
+@pytest.fixture(scope="session")
+def pretrained_dir(tmp_path_factory, mnist):
+    """A small pretrained folder of real, briefly trained models, for the app and browser tests."""
+    from aecore.datasets import load_dataset
+    from aecore.training import TrainConfig
+
+    directory = tmp_path_factory.mktemp("pretrained")
+    small = mnist.subset(train=512)
+    save_trained(directory, "a_conv_gaussian", "conv", small, TrainConfig(epochs=1, noise="gaussian:0.4"))
+    save_trained(directory, "b_vae", "vae", small, TrainConfig(epochs=1))
+    save_trained(directory, "c_points_linear", "linear", load_dataset("points3d"), TrainConfig(epochs=3),
+                 code_size=2)
+    return directory
+
+
+def png_bytes(array):
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(array, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -7,7 +7,8 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP, png_bytes
+from tests.app.conftest import APP
+from tests.conftest import png_bytes
 
 PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/latent.py", "app_pages/reconstructions.py", "app_pages/denoise.py",
          "app_pages/linear_pca.py"]

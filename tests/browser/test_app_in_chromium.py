@@ -1,0 +1,156 @@
+"""A real browser: `streamlit run app.py` on localhost, driven by Debian's Chromium through playwright.
+
+It opens every page, checks that nothing failed and that plotly charts are drawn, uploads an
+image on the Denoise page and finds the result, and saves a screenshot of each page (into
+$AESTUDIO_SCREENSHOTS when set, else a temporary folder).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import png_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGES = [("", "Autoencoder Studio"), ("train", "Train an autoencoder"), ("latent", "Latent space"),
+         ("reconstructions", "Reconstructions"), ("denoise", "Denoise your images"),
+         ("linear-pca", "Linear autoencoder vs PCA")]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(pretrained_dir, tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    environment = {**os.environ, "AESTUDIO_PRETRAINED_DIR": str(pretrained_dir), "AECORE_OFFLINE": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or process.poll() is not None:
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    folder = os.environ.get("AESTUDIO_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(90_000)
+    page.goto(url)
+    return page
+
+
+def wait_until_idle(page):
+    """Wait until Streamlit has finished running the page's script."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+
+
+def wait_for_images(page):
+    """Wait until at least one st.image is shown and every one of them has loaded its pixels."""
+    page.wait_for_function(
+        """() => {
+            const images = [...document.querySelectorAll('[data-testid="stImage"] img')];
+            return images.length > 0 && images.every(image => image.complete && image.naturalWidth > 0);
+        }""",
+        timeout=30_000,
+    )
+
+
+def assert_no_failure(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Something went wrong" not in page.inner_text("body")
+
+
+@pytest.mark.parametrize("path, title", PAGES)
+def test_each_page_renders(server, browser, screenshots, path, title):
+    page = open_page(browser, f"{server}/{path}")
+    page.get_by_role("heading", name=title).first.wait_for()
+    wait_until_idle(page)
+    assert_no_failure(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').wait_for(timeout=30_000)  # the shared model picker
+    sidebar.get_by_text("conv · code 32").wait_for(timeout=30_000)  # with the picked model's card
+    if path == "":
+        page.locator('[data-testid="stGraphVizChart"] svg').first.wait_for()
+        wait_for_images(page)
+    if path in ("latent", "reconstructions", "linear-pca"):
+        page.locator(".js-plotly-plot .main-svg").first.wait_for()  # plotly actually drew the chart
+    page.screenshot(path=str(screenshots / f"{path or 'home'}.png"), full_page=True)
+    page.close()
+
+
+def test_upload_on_denoise_page_shows_the_denoised_result(server, browser, screenshots, mnist, tmp_path):
+    image = tmp_path / "my_digit.png"
+    image.write_bytes(png_bytes(1 - mnist.x_test[7, ..., 0]))  # dark ink on white, as people draw
+    page = open_page(browser, f"{server}/denoise")
+    page.get_by_role("heading", name="Denoise your images").wait_for()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(image))
+    page.get_by_text("Denoised 1 image(s)").wait_for()
+    wait_until_idle(page)
+    assert_no_failure(page)
+    page.get_by_text("my_digit.png: prepared").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Download all denoised images (.zip)").wait_for(timeout=30_000)
+    wait_for_images(page)
+    page.screenshot(path=str(screenshots / "denoise-result.png"), full_page=True)
+    page.close()
+
+
+def test_a_shared_link_opens_the_same_view(server, browser):
+    page = open_page(browser, f"{server}/reconstructions?model=b_vae&noise=masking&sigma=0.3&seed=5")
+    page.get_by_role("heading", name="Reconstructions").wait_for()
+    wait_until_idle(page)
+    assert_no_failure(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("vae · code 2").wait_for(timeout=30_000)
+    for setting in ("model=b_vae", "noise=masking", "sigma=0.3", "seed=5"):
+        assert setting in page.url
+    page.close()
