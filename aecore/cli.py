@@ -62,6 +62,9 @@ def make_parser():
     train.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
     train.add_argument("--learning-rate", type=float, default=None)
     train.add_argument("--loss", choices=LOSSES, default=None)
+    train.add_argument("--lr-decay-rate", type=float, default=None,
+                       help="multiply the learning rate by this every --lr-decay-steps steps")
+    train.add_argument("--lr-decay-steps", type=positive_int, default=None)
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=positive_int, default=None, help="train on the first N training images")
@@ -124,9 +127,12 @@ def command_train(args):
                          validation_split=args.validation_split, seed=args.seed)
     entry = CATALOGUE[args.model]
     recipe = {"optimizer": args.optimizer or entry.optimizer, "learning_rate": args.learning_rate or entry.learning_rate,
-              "loss": "reconstruction + KL" if args.model == "vae" else args.loss or entry.loss}
+              "loss": "reconstruction + KL" if args.model == "vae" else args.loss or entry.loss,
+              "lr_decay_rate": args.lr_decay_rate or entry.decay_rate,
+              "lr_decay_steps": args.lr_decay_steps or (entry.decay_steps if entry.decay_rate else None)}
     result = train(args.model, dataset, config, on_progress=progress_bar, code_size=args.code_size,
-                   optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss, **dict(args.option))
+                   optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
+                   decay_rate=args.lr_decay_rate, decay_steps=args.lr_decay_steps, **dict(args.option))
     scores = evaluate_model(result.model, dataset.x_test, noise, seed=args.seed)
     card = make_card(result.model, dataset, config, result, scores, recipe)
     path = save_model(result.model, args.out, name, card)

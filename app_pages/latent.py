@@ -15,10 +15,7 @@ def projected(model_key, count, method, dims, _model, _images):
 
 
 st.title("Latent space")
-entry = common.current_model()
-if entry is None:
-    st.info("No model yet: train one on the Train page, or use Quick start on Home.")
-    st.stop()
+entry = common.require_model(images=False)
 
 model = entry.model
 controls, view = st.columns([1, 3])

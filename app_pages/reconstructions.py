@@ -11,13 +11,7 @@ from studio import common
 from studio.noise_controls import noise_controls
 
 st.title("Reconstructions")
-entry = common.current_model()
-if entry is None:
-    st.info("No model yet: train one on the Train page, or use Quick start on Home.")
-    st.stop()
-if not entry.is_image_model:
-    st.info(f"{entry.key} works on 3-D points, not images: open **Linear AE vs PCA**.")
-    st.stop()
+entry = common.require_model()
 
 controls, view = st.columns([1, 3])
 count = controls.slider("Images", 4, 32, 8, step=4, key="recon_count")

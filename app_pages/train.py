@@ -20,13 +20,15 @@ if limits.hosted:
 run = st.session_state.get("training")
 running = run is not None and not run["job"].done
 
+datasets = [name for name in DATASETS if name != "points3d"]  # points3d belongs to the Linear AE vs PCA page
+common.query_default("dataset", lambda value: value if value in datasets else "mnist", "mnist")
+
 with st.form("train_settings", border=True):
     left, middle, right = st.columns(3)
     descriptions = list_models()
     architecture = left.selectbox("Architecture", list(CATALOGUE), key="train_architecture",
                                   format_func=lambda name: f"{name}: {descriptions[name]}")
-    dataset_name = left.selectbox("Dataset", [name for name in DATASETS if name != "points3d"], key="train_dataset",
-                                  help="points3d is used on the Linear AE vs PCA page")
+    dataset_name = left.selectbox("Dataset", datasets, key="dataset")
     code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, 0, key="train_code_size")
     epochs = middle.slider("Epochs", 1, limits.max_epochs, min(5, limits.max_epochs), key="train_epochs")
     batch_size = middle.selectbox("Batch size", [32, 64, 128, 256], index=2, key="train_batch")
@@ -39,6 +41,8 @@ with st.form("train_settings", border=True):
     noise_kind = right.selectbox("Noise", ["none", *NOISE_KINDS], key="train_noise")
     noise_level = right.slider("Noise level (sigma for gaussian)", 0.0, 1.0, 0.4, 0.05, key="train_noise_level")
     start = st.form_submit_button("Start training", type="primary", disabled=running)
+
+common.share(dataset=dataset_name)
 
 if start:
     try:

@@ -183,6 +183,19 @@ def current_model():
     return model_entry(key) if key else None
 
 
+def require_model(images=True):
+    """The picked model; otherwise say what to do and stop the page (also for point models when `images`)."""
+    entry = current_model()
+    if entry is None:
+        st.info("No model yet: train one on the Train page, or use Quick start on Home.")
+        st.stop()
+    if images and not entry.is_image_model:
+        st.info(f"{entry.key} works on 3-D points, not images: open **Linear AE vs PCA**, "
+                "or pick an image model in the sidebar.")
+        st.stop()
+    return entry
+
+
 def collect_finished_training():
     """When this session's background run has ended, save it with its card and add it to the picker.
 

@@ -86,7 +86,8 @@ def make_optimizer(name, learning_rate, decay_rate=None, decay_steps=1000):
             "adamw": keras.optimizers.AdamW}[name](learning_rate=rate)
 
 
-def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learning_rate=None, loss=None, **options):
+def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learning_rate=None, loss=None,
+          decay_rate=None, decay_steps=None, **options):
     """A compiled catalogue model.
 
     Args:
@@ -97,6 +98,9 @@ def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learnin
         learning_rate: initial learning rate; `None` keeps the recipe's.
         loss: `"mse"`, `"binary_crossentropy"` or `"mae"`; `None` keeps the recipe's (the `vae`
             always uses its own reconstruction + KL loss).
+        decay_rate: multiply the learning rate by this every `decay_steps` optimizer steps;
+            `None` keeps the recipe's schedule (only `sigmoid_deep` has one).
+        decay_steps: steps per decay; `None` keeps the recipe's.
         **options: further constructor arguments of the model class (`hidden_sizes`, `filters`, ...).
     """
     if name not in CATALOGUE:
@@ -111,9 +115,11 @@ def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learnin
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     model = entry.model_class(input_shape=tuple(input_shape), name=name, **options)
     optimizer_name = optimizer or entry.optimizer
-    decay_rate = entry.decay_rate if optimizer_name == entry.optimizer else None
+    if decay_rate is None and optimizer_name == entry.optimizer:
+        decay_rate = entry.decay_rate
     model.compile(
-        optimizer=make_optimizer(optimizer_name, learning_rate or entry.learning_rate, decay_rate, entry.decay_steps),
+        optimizer=make_optimizer(optimizer_name, learning_rate or entry.learning_rate, decay_rate,
+                                 decay_steps or entry.decay_steps),
         loss=None if name == "vae" else loss,
     )
     return model

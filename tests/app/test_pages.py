@@ -131,6 +131,13 @@ def test_shared_link_restores_the_view(app_env):
     assert at.number_input(key="seed").value == 7
 
 
+def test_train_page_link_restores_the_dataset(app_env):
+    at = open_app("app_pages/train.py", query={"dataset": "digits"})
+    assert_clean(at)
+    assert at.selectbox(key="dataset").value == "digits"
+    assert at.query_params["dataset"] == "digits"
+
+
 def test_link_with_bad_values_falls_back_with_a_message(app_env):
     at = open_app(query={"model": "gone", "noise": "masking", "sigma": "0.9", "seed": "x"})
     assert picked_model(at) == "a_conv_gaussian"

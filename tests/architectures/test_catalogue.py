@@ -79,3 +79,11 @@ def test_build_rejects_bad_arguments_clearly(arguments, message):
 
 def test_build_is_exported_at_package_level():
     assert aecore.build is build and aecore.list_models is list_models
+
+
+def test_learning_rate_decay_is_configurable():
+    schedule = build("dense", learning_rate=0.01, decay_rate=0.5, decay_steps=10).optimizer.learning_rate
+    assert float(schedule) == pytest.approx(0.01)  # at step 0
+    recipe_schedule = build("sigmoid_deep").optimizer._learning_rate
+    assert isinstance(recipe_schedule, keras.optimizers.schedules.ExponentialDecay)
+    assert recipe_schedule.decay_rate == 0.9
