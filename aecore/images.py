@@ -34,7 +34,7 @@ def load_image(data: bytes) -> np.ndarray:
     if not data:
         raise ImageError("the file is empty")
     if len(data) > MAX_FILE_BYTES:
-        raise ImageError(f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+        raise ImageError(f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB")
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             width, height = image.size

@@ -3,19 +3,22 @@
 import numpy as np
 import streamlit as st
 
-from aecore.images import IMAGE_SUFFIXES, ImageError, prepare_for_model, read_upload, to_png, to_zip
+from aecore.images import ImageError, prepare_for_model, read_upload, to_png, to_zip
 from aecore.metrics import summarize
 from aecore.noise import add_noise
 from studio import common
 from studio.noise_controls import noise_controls
 
+SHOWN = 24  # result rows drawn on the page; the zip download holds every result
+
 st.title("Denoise your images")
 entry = common.require_model()
 
 controls, view = st.columns([1, 3])
+# No `type=` filter: files are judged by their content in aecore.images, and anything unusable is
+# reported by name (Streamlit's own extension check raises an exception instead of a message).
 uploads = controls.file_uploader(
-    "Images or a zip of images", type=[suffix.lstrip(".") for suffix in IMAGE_SUFFIXES] + ["zip"],
-    accept_multiple_files=True, key="denoise_upload",
+    "Images or a zip of images", accept_multiple_files=True, key="denoise_upload",
     help="PNG, JPEG, GIF, BMP, TIFF or WebP; a zip may hold up to 1,000 images",
 )
 digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_name in ("mnist", "digits", None),
@@ -45,8 +48,10 @@ with view:
             results.append((item.name, prepared))
         bar.progress(number / len(uploads), text=f"Read {number} of {len(uploads)} uploads")
     bar.empty()
-    for problem in problems:
+    for problem in problems[:SHOWN]:
         st.warning(problem, icon=":material/broken_image:")
+    if len(problems) > SHOWN:
+        st.warning(f"… and {len(problems) - SHOWN} more files that could not be used.")
     if not results:
         st.error("None of the uploads could be used as an image.")
         st.stop()
@@ -62,7 +67,9 @@ with view:
                        to_zip((f"{number:03d}_{stem}_denoised.png", output)
                               for number, (stem, output) in enumerate(zip(stems, outputs), start=1)),
                        "denoised.zip", mime="application/zip", key="download_all")
-    for number, ((name, prepared), noisy, output) in enumerate(zip(results, inputs, outputs), start=1):
+    if len(results) > SHOWN:
+        st.info(f"Showing the first {SHOWN} of {len(results)} results; the zip above holds all of them.")
+    for number, ((name, prepared), noisy, output) in enumerate(zip(results[:SHOWN], inputs, outputs), start=1):
         picture, numbers = st.columns([3, 1])
         row = [prepared, noisy, output] if noise else [prepared, output]
         with picture:

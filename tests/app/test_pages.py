@@ -192,3 +192,22 @@ def test_linear_vs_pca_planes_agree(app_env):
     assert_clean(at)
     angle = float(at.metric[0].value.rstrip("°"))
     assert angle < 5.0
+
+
+def test_the_whole_hostile_corpus_through_the_denoise_page(app_env):
+    from tests.bad_uploads import corpus
+
+    cases = corpus()
+    at = open_app("app_pages/denoise.py")
+    at.file_uploader(key="denoise_upload").set_value([(case.name, case.data, "application/octet-stream")
+                                                      for case in cases])
+    at.run(timeout=300)
+    assert not at.exception
+    good = sum(case.images for case in cases) - 1  # blank.png decodes but has no ink to centre
+    assert any("blank.png" in w.value and "no ink" in w.value for w in at.warning)
+    assert any(f"Denoised {good} image(s)" in s.value for s in at.success)
+    reported = " ".join(w.value for w in at.warning)
+    first_failures = [case.name for case in cases if case.errors and not case.images][:20]
+    assert all(name in reported for name in first_failures[:10])
+    assert any("Showing the first 24 of" in i.value for i in at.info)
+    assert "Download all denoised images (.zip)" in [b.label for b in at.get("download_button")]
