@@ -6,22 +6,13 @@ $AESTUDIO_SCREENSHOTS when set, else a temporary folder).
 """
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, running_app
 from tests.conftest import png_bytes
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = [("", "Autoencoder Studio"), ("train", "Train an autoencoder"), ("latent", "Latent space"),
          ("reconstructions", "Reconstructions"), ("denoise", "Denoise your images"),
          ("linear-pca", "Linear autoencoder vs PCA")]
@@ -29,40 +20,11 @@ PAGES = [("", "Autoencoder Studio"), ("train", "Train an autoencoder"), ("latent
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(pretrained_dir, tmp_path_factory):
-    port = free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    environment = {**os.environ, "AESTUDIO_PRETRAINED_DIR": str(pretrained_dir), "AECORE_OFFLINE": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]
-    with open(log, "w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or process.poll() is not None:
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with running_app(log, AESTUDIO_PRETRAINED_DIR=str(pretrained_dir), AECORE_OFFLINE="1") as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +54,7 @@ def open_page(browser, url):
 
 def wait_until_idle(page):
     """Wait until Streamlit has finished running the page's script."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    page.locator(IDLE).wait_for()
 
 
 def wait_for_images(page):

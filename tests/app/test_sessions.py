@@ -1,0 +1,109 @@
+"""Many visitors at once: isolation between sessions, a shared model left intact, hosted-mode caps."""
+
+import hashlib
+import threading
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from studio.limits import training_limits
+from tests.app.conftest import APP
+
+
+def weights_digest(model):
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.asarray(weight).tobytes())
+    return digest.hexdigest()
+
+
+def start_training(epochs=2, architecture="dense"):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/train.py").run()
+    at.selectbox(key="train_architecture").set_value(architecture)
+    at.slider(key="train_epochs").set_value(epochs)
+    at.slider(key="train_count").set_value(500)
+    at.button[0].click().run()
+    return at
+
+
+def run_until_done(at, seconds=120):
+    deadline = time.time() + seconds
+    while not at.session_state["training"]["job"].done:
+        assert time.time() < deadline, "training did not end in time"
+        time.sleep(0.5)
+    return at.run()
+
+
+def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
+    from studio.common import load_pretrained
+
+    shared = load_pretrained(str(app_env / "a_conv_gaussian.keras"), (app_env / "a_conv_gaussian.keras").stat().st_mtime)
+    before = weights_digest(shared)
+    pretrained_files = sorted((path.name, path.stat().st_mtime) for path in app_env.iterdir())
+
+    first, second = start_training(), start_training()
+    # While both run, a third visitor switches pages: the runs carry on.
+    first.switch_page("app_pages/home.py").run()
+    first = run_until_done(first)
+    second = run_until_done(second)
+    first.switch_page("app_pages/train.py").run()
+
+    first_key = first.session_state["training"]["key"]
+    second_key = second.session_state["training"]["key"]
+    assert first.session_state["training"]["job"] is not second.session_state["training"]["job"]
+    assert set(first.session_state["session_models"]) == {first_key}
+    assert set(second.session_state["session_models"]) == {second_key}
+    assert first.session_state["session_dir"] != second.session_state["session_dir"]
+    assert weights_digest(shared) == before, "a shared cached model was changed"
+    assert sorted((path.name, path.stat().st_mtime) for path in app_env.iterdir()) == pretrained_files
+
+
+def test_concurrent_predictions_on_a_shared_model_agree(app_env, mnist):
+    from studio.common import load_pretrained
+
+    path = app_env / "a_conv_gaussian.keras"
+    model = load_pretrained(str(path), path.stat().st_mtime)
+    batches = [mnist.x_test[i * 16 : (i + 1) * 16] for i in range(8)]
+    expected = [model.reconstruct(batch) for batch in batches]
+    results = [None] * len(batches)
+
+    def predict(index):
+        for _ in range(5):
+            results[index] = model.reconstruct(batches[index])
+
+    threads = [threading.Thread(target=predict, args=(index,)) for index in range(len(batches))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for got, want in zip(results, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture
+def hosted(monkeypatch, app_env):
+    monkeypatch.setenv("AESTUDIO_HOSTED", "1")
+    training_limits.clear()
+    yield
+    limits = training_limits()
+    for job in list(limits.jobs):
+        job.stop()
+        job.thread.join(timeout=60)
+    monkeypatch.delenv("AESTUDIO_HOSTED")
+    training_limits.clear()
+
+
+def test_hosted_mode_caps_are_shown_and_enforced(hosted):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/train.py").run()
+    assert any("Hosted demo: at most 10 epochs" in caption.value for caption in at.caption)
+    assert at.slider(key="train_epochs").max == 10 and at.slider(key="train_count").max == 10000
+    running = [start_training(epochs=10, architecture="conv") for _ in range(2)]
+    third = start_training(epochs=1)
+    assert any("2 training runs are already going" in error.value for error in third.error)
+    assert "training" not in third.session_state
+    for at in running:
+        at.session_state["training"]["job"].stop()
