@@ -70,6 +70,8 @@ def make_parser():
     train.add_argument("--limit", type=positive_int, default=None, help="train on the first N training images")
     train.add_argument("--option", type=option_value, action="append", default=[],
                        help="model constructor option as key=JSON, for example filters=64")
+    train.add_argument("--init", type=Path, default=None,
+                       help="fine-tune this saved model (same --model) instead of starting from scratch")
     train.add_argument("--out", required=True, type=Path, help="folder for NAME.keras and NAME.json")
     train.add_argument("--name", default=None, help="file name stem (default MODEL_DATASET[_NOISE])")
 
@@ -110,12 +112,12 @@ def command_models(args):
 
 
 def command_train(args):
-    from aecore.architectures import CATALOGUE
+    from aecore.architectures import CATALOGUE, catalogue_name, compile_model
     from aecore.datasets import load_dataset
     from aecore.metrics import evaluate_model
     from aecore.noise import Noise
     from aecore.training import TrainConfig, train
-    from aecore.zoo import check_name, make_card, save_model
+    from aecore.zoo import check_name, load_card, load_model, make_card, save_model
 
     noise = Noise.parse(args.noise)
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, str(noise).replace(":", "") if noise else None])))
@@ -130,11 +132,22 @@ def command_train(args):
               "loss": "reconstruction + KL" if args.model == "vae" else args.loss or entry.loss,
               "lr_decay_rate": args.lr_decay_rate or entry.decay_rate,
               "lr_decay_steps": args.lr_decay_steps or (entry.decay_steps if entry.decay_rate else None)}
-    result = train(args.model, dataset, config, on_progress=progress_bar, code_size=args.code_size,
-                   optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
-                   decay_rate=args.lr_decay_rate, decay_steps=args.lr_decay_steps, **dict(args.option))
+    compile_options = dict(optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
+                           decay_rate=args.lr_decay_rate, decay_steps=args.lr_decay_steps)
+    model, build_options, prior = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option)), {}
+    if args.init:
+        if args.code_size or args.option:
+            raise ValueError("--code-size and --option describe a new model; they do not apply with --init")
+        model, build_options, prior = compile_model(load_model(args.init), **compile_options), {}, load_card(args.init)
+        if catalogue_name(model) != args.model:
+            raise ValueError(f"{args.init} holds a {catalogue_name(model)} model, not {args.model}")
+    result = train(model, dataset, config, on_progress=progress_bar, **build_options)
     scores = evaluate_model(result.model, dataset.x_test, noise, seed=args.seed)
     card = make_card(result.model, dataset, config, result, scores, recipe)
+    if args.init:  # count the whole training, and show it whole in the loss curves
+        card["fine_tuned_from"] = {"file": args.init.name, "epochs": prior.get("epochs", 0), "noise": prior.get("noise")}
+        card["epochs"] += prior.get("epochs", 0)
+        card["history"] = {key: prior.get("history", {}).get(key, []) + values for key, values in result.history.items()}
     path = save_model(result.model, args.out, name, card)
     print(f"saved {path}", file=sys.stderr)
     print(json.dumps({key: value for key, value in card.items() if key != "history"}, indent=2))

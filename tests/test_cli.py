@@ -66,6 +66,19 @@ def test_denoise_writes_a_png(trained_model, mnist, tmp_path):
     assert load_image(target.read_bytes()).shape == (28, 28) and "psnr" in completed.stdout
 
 
+def test_train_can_fine_tune_a_saved_model(trained_model, tmp_path):
+    out, _ = trained_model
+    completed = run("train", "--model", "conv", "--dataset", "mnist", "--epochs", "1", "--limit", "256",
+                    "--noise", "gaussian:0.4", "--init", str(out / "conv_mnist_gaussian0.4.keras"),
+                    "--learning-rate", "0.0005", "--out", str(tmp_path), "--name", "tuned")
+    assert completed.returncode == 0, completed.stderr
+    card = json.loads((tmp_path / "tuned.json").read_text())
+    assert card["epochs"] == 2 and card["fine_tuned_from"]["epochs"] == 1 and len(card["history"]["loss"]) == 2
+    assert card["recipe"]["learning_rate"] == 0.0005
+    wrong = run("train", "--model", "dense", "--init", str(out / "conv_mnist_gaussian0.4.keras"), "--out", str(tmp_path))
+    assert wrong.returncode == 2 and "holds a conv model, not dense" in wrong.stderr
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -105,15 +105,24 @@ def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learnin
     """
     if name not in CATALOGUE:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(CATALOGUE)}")
-    entry = CATALOGUE[name]
     if code_size is not None:
         if int(code_size) < 1:
             raise ValueError(f"code size must be at least 1, got {code_size}")
         options["code_size"] = int(code_size)
+    model = CATALOGUE[name].model_class(input_shape=tuple(input_shape), name=name, **options)
+    return compile_model(model, optimizer, learning_rate, loss, decay_rate, decay_steps)
+
+
+def compile_model(model, optimizer=None, learning_rate=None, loss=None, decay_rate=None, decay_steps=None):
+    """(Re)compile a catalogue model with its recipe, overriding what is given (see `build`).
+
+    Used by `build`, and to fine-tune a saved model with a new optimizer.
+    """
+    name = catalogue_name(model)
+    entry = CATALOGUE[name]
     loss = loss or entry.loss
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    model = entry.model_class(input_shape=tuple(input_shape), name=name, **options)
     optimizer_name = optimizer or entry.optimizer
     if decay_rate is None and optimizer_name == entry.optimizer:
         decay_rate = entry.decay_rate
@@ -135,6 +144,7 @@ __all__ = [
     "VariationalAutoencoder",
     "build",
     "catalogue_name",
+    "compile_model",
     "list_models",
     "make_optimizer",
 ]
