@@ -148,7 +148,8 @@ def split_validation(x, config):
     return x[order[held_out:]], x[order[:held_out]]
 
 
-def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=None, strategy=None, **build_options):
+def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=None, strategy=None, callbacks=(),
+          **build_options):
     """Train `model` on `dataset.x_train` to reconstruct clean inputs from (optionally) noisy ones.
 
     Args:
@@ -158,6 +159,7 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
         on_progress: called with a `Progress` a few times a second, after each epoch and at the end.
         stop_event: a `threading.Event`; once set, training ends after the current batch.
         strategy: an optional `tf.distribute.Strategy`; then `model` must be a name.
+        callbacks: further Keras callbacks for `fit`.
         **build_options: passed to `aecore.build` when `model` is a name.
 
     Returns:
@@ -184,7 +186,7 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
 
     started = time.perf_counter()
     history = model.fit(train_batches, validation_data=validation, epochs=config.epochs, verbose=0, shuffle=False,
-                        callbacks=[reporter])
+                        callbacks=[reporter, *callbacks])
     seconds = time.perf_counter() - started
     result = TrainResult(model, {key: [float(v) for v in values] for key, values in history.history.items()},
                          len(history.epoch), seconds, reporter.stopped, reporter.images_per_second())

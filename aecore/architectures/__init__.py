@@ -87,7 +87,7 @@ def make_optimizer(name, learning_rate, decay_rate=None, decay_steps=1000):
 
 
 def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learning_rate=None, loss=None,
-          decay_rate=None, decay_steps=None, **options):
+          decay_rate=None, decay_steps=None, jit_compile="auto", **options):
     """A compiled catalogue model.
 
     Args:
@@ -101,6 +101,7 @@ def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learnin
         decay_rate: multiply the learning rate by this every `decay_steps` optimizer steps;
             `None` keeps the recipe's schedule (only `sigmoid_deep` has one).
         decay_steps: steps per decay; `None` keeps the recipe's.
+        jit_compile: compile training steps with XLA (`True`); Keras's `"auto"` leaves XLA off on CPUs.
         **options: further constructor arguments of the model class (`hidden_sizes`, `filters`, ...).
     """
     if name not in CATALOGUE:
@@ -110,10 +111,11 @@ def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learnin
             raise ValueError(f"code size must be at least 1, got {code_size}")
         options["code_size"] = int(code_size)
     model = CATALOGUE[name].model_class(input_shape=tuple(input_shape), name=name, **options)
-    return compile_model(model, optimizer, learning_rate, loss, decay_rate, decay_steps)
+    return compile_model(model, optimizer, learning_rate, loss, decay_rate, decay_steps, jit_compile)
 
 
-def compile_model(model, optimizer=None, learning_rate=None, loss=None, decay_rate=None, decay_steps=None):
+def compile_model(model, optimizer=None, learning_rate=None, loss=None, decay_rate=None, decay_steps=None,
+                  jit_compile="auto"):
     """(Re)compile a catalogue model with its recipe, overriding what is given (see `build`).
 
     Used by `build`, and to fine-tune a saved model with a new optimizer.
@@ -130,6 +132,7 @@ def compile_model(model, optimizer=None, learning_rate=None, loss=None, decay_ra
         optimizer=make_optimizer(optimizer_name, learning_rate or entry.learning_rate, decay_rate,
                                  decay_steps or entry.decay_steps),
         loss=None if name == "vae" else loss,
+        jit_compile=jit_compile,
     )
     return model
 
