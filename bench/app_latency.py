@@ -1,0 +1,112 @@
+"""How fast the app answers: start-up against a real `streamlit run`, and the work behind each view.
+
+    AECORE_DATA_DIR=../shared/data python bench/app_latency.py [--model pretrained/mnist_conv_gaussian0.4.keras]
+
+1. Start-up: from launching `streamlit run app.py` until Chromium shows the Home page drawn.
+2. One upload through the browser, warm: from choosing a file on the Denoise page until the result shows.
+3. Server side, warm, the same calls the pages make (median over repeats): denoise one uploaded
+   28x28 PNG; a zip of 100; encode 10,000 test images and project them with PCA; t-SNE of 5,000 codes.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, running_app  # noqa: E402
+
+
+def median_ms(work, repeats):
+    work()  # warm
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times)
+
+
+def denoise_uploads(model, name, data):
+    """What the Denoise page does with one upload: read, prepare, denoise, encode the PNGs."""
+    from aecore.images import prepare_for_model, read_upload, to_png
+
+    prepared = [prepare_for_model(item.image, model.example_shape) for item in read_upload(name, data) if item.image is not None]
+    outputs = model.reconstruct(np.stack(prepared))
+    return [to_png(output) for output in outputs]
+
+
+def browser_timings(digit_png, digit_png_2):
+    from playwright.sync_api import sync_playwright
+
+    log = Path(tempfile.mkdtemp(prefix="aestudio-latency-")) / "streamlit.log"
+    uploads = Path(log.parent)
+    (uploads / "first.png").write_bytes(digit_png)
+    (uploads / "second.png").write_bytes(digit_png_2)
+    started = time.perf_counter()
+    with running_app(log) as (url, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.locator(IDLE).wait_for()
+        page.locator('[data-testid="stImage"] img').first.wait_for()
+        first_page = time.perf_counter() - started
+        page.goto(f"{url}/denoise")
+        page.locator(IDLE).wait_for()
+        chooser = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+        chooser.set_input_files(str(uploads / "first.png"))
+        page.get_by_text("first.png: prepared").wait_for()
+        page.locator(IDLE).wait_for()
+        started = time.perf_counter()
+        chooser.set_input_files(str(uploads / "second.png"))
+        page.get_by_text("second.png: prepared").wait_for()
+        round_trip = time.perf_counter() - started
+        browser.close()
+    return first_page, round_trip
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "pretrained" / "mnist_conv_gaussian0.4.keras"))
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+
+    from aecore.datasets import load_dataset
+    from aecore.images import to_png, to_zip
+    from aecore.latent import project
+    from aecore.zoo import load_model
+
+    data = load_dataset("mnist")
+    model = load_model(args.model)
+    digits = [1 - data.x_test[i, ..., 0] for i in range(100)]  # dark on light, as people upload them
+    one = to_png(digits[0])
+    zipped = to_zip((f"digit_{i:03d}.png", digit) for i, digit in enumerate(digits))
+    test = np.concatenate([data.x_test] * -(-10000 // len(data.x_test)))[:10000]
+
+    first_page, round_trip = browser_timings(one, to_png(digits[1]))
+    rows = [
+        ("start-up until Home is drawn (streamlit run + Chromium)", 1000 * first_page, "10 s"),
+        ("one upload, browser round trip, warm", 1000 * round_trip, "-"),
+        ("denoise one uploaded 28x28 PNG (server side)", median_ms(lambda: denoise_uploads(model, "one.png", one),
+                                                                     args.repeats), "50 ms"),
+        ("denoise a zip of 100 images (server side)", median_ms(lambda: denoise_uploads(model, "many.zip", zipped),
+                                                                  max(3, args.repeats // 4)), "1 s"),
+        ("encode 10,000 test images + PCA to 2-D", median_ms(lambda: project(model.encode(test), "pca", 2), 3), "1 s"),
+        ("t-SNE of 5,000 codes", median_ms(lambda: project(model.encode(test[:5000]), "tsne", 2), 1), "20 s"),
+    ]
+    print(f"model: {Path(args.model).name}; data: {data.describe()}\n")
+    print("| what | median | target |")
+    print("|---|---|---|")
+    for what, milliseconds, target in rows:
+        shown = f"{milliseconds / 1000:.2f} s" if milliseconds >= 1000 else f"{milliseconds:.1f} ms"
+        print(f"| {what} | {shown} | {target} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""The shared pictures: mosaics and plotly figures."""
+
+import numpy as np
+import pytest
+
+from aecore.figures import code_heatmap, latent_scatter, loss_curves, mosaic, points_and_planes
+
+
+def test_mosaic_lays_out_rows_and_scales_pixels():
+    image = np.zeros((4, 4, 1), np.float32)
+    image[0, 0] = 1
+    picture = mosaic([[image, image, image], [image]], scale=2, gap=1)
+    assert picture.shape == (2 * (2 * 4 + 1), 2 * (3 * 4 + 2))
+    assert picture[0, 0] == 1 and picture[1, 1] == 1  # one pixel became 2x2
+    assert picture[-1, -1] == 1.0  # the empty cell is background
+    with pytest.raises(ValueError, match="no images"):
+        mosaic([[]])
+
+
+def test_loss_curves_draw_train_and_validation():
+    figure = loss_curves({"loss": [0.3, 0.2], "val_loss": [0.31, 0.25], "kl_loss": [5, 4]})
+    assert [trace.name for trace in figure.data] == ["kl_loss", "loss", "val_loss"]
+    assert figure.data[2].line.dash == "dash"
+
+
+def test_latent_scatter_has_one_trace_per_class_with_hover():
+    points = np.random.default_rng(0).normal(size=(30, 2))
+    labels = np.repeat([0, 1, 2], 10)
+    figure = latent_scatter(points, labels, ("a", "b", "c"), highlight=(0, 0))
+    assert [trace.name for trace in figure.data] == ["a", "b", "c", "decoded point"]
+    assert figure.data[1].text[0] == "label b<br>index 10" and list(figure.data[1].customdata[:2]) == [10, 11]
+    figure_3d = latent_scatter(np.zeros((30, 3)), labels, ("a", "b", "c"))
+    assert figure_3d.data[0].type == "scatter3d"
+
+
+def test_code_heatmap_is_near_square():
+    assert np.asarray(code_heatmap(np.arange(32)).data[0].z).shape == (8, 4)
+    assert np.asarray(code_heatmap(np.arange(2)).data[0].z).shape == (2, 1)
+
+
+def test_points_and_planes_shows_three_clouds():
+    cloud = np.zeros((5, 3))
+    assert len(points_and_planes(cloud, cloud, cloud).data) == 3
