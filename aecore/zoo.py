@@ -3,7 +3,9 @@
 A trained model is two files side by side: `NAME.keras` (the Keras archive) and `NAME.json`, its
 card (architecture, options, data and its source, noise, epochs, time, final losses, test metrics,
 library versions). Both are written to a temporary name and renamed, so a crash mid-save leaves
-any earlier version intact. Loading uses `safe_mode=True` and is meant for files this project wrote.
+any earlier version intact. Files hold weights without optimizer state (a third of the size with
+Adam); loading gives an uncompiled model for predictions, and `compile_model` readies it for
+fine-tuning. Loading uses `safe_mode=True` and is meant for files this project wrote.
 """
 
 import datetime
@@ -73,24 +75,36 @@ def _write_atomically(path, write):
         raise
 
 
+def _save_without_optimizer_state(model, path):
+    """`model.save(path)` with a fresh optimizer of the same configuration in place of the trained one."""
+    trained = getattr(model, "optimizer", None)
+    if trained is None:
+        return model.save(path)
+    model.optimizer = trained.__class__.from_config(trained.get_config())
+    try:
+        model.save(path)
+    finally:
+        model.optimizer = trained
+
+
 def save_model(model, directory, name, card):
     """Write `directory/name.keras` and `directory/name.json` atomically; returns the `.keras` path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     check_name(name)
     model_path = directory / f"{name}.keras"
-    _write_atomically(model_path, model.save)
+    _write_atomically(model_path, lambda temporary: _save_without_optimizer_state(model, temporary))
     text = json.dumps({**card, "file": model_path.name}, indent=2, default=float)
     _write_atomically(directory / f"{name}.json", lambda temporary: Path(temporary).write_text(text + "\n"))
     return model_path
 
 
 def load_model(path):
-    """A model saved by `save_model` (safe mode on; never pass a file a stranger uploaded)."""
+    """A model saved by `save_model`, uncompiled (safe mode on; never pass a file a stranger uploaded)."""
     path = Path(path)
     if path.suffix != ".keras" or not path.is_file():
         raise FileNotFoundError(f"no .keras model file at {path}")
-    return keras.models.load_model(path, safe_mode=True)
+    return keras.models.load_model(path, safe_mode=True, compile=False)
 
 
 def load_card(model_path):

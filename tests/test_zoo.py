@@ -58,3 +58,15 @@ def test_unsafe_names_are_refused(name):
 def test_loading_a_missing_file_is_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match="no .keras model"):
         zoo.load_model(tmp_path / "none.keras")
+
+
+def test_saved_files_drop_optimizer_state_but_keep_the_callers_optimizer(trained, tmp_path):
+    _, result = trained
+    optimizer = result.model.optimizer
+    steps = int(optimizer.iterations)
+    slim = zoo.save_model(result.model, tmp_path, "slim", {})
+    full = tmp_path / "full.keras"
+    result.model.save(full)
+    assert slim.stat().st_size < 0.6 * full.stat().st_size  # Adam keeps two moments per weight
+    assert result.model.optimizer is optimizer and int(optimizer.iterations) == steps > 0
+    assert getattr(zoo.load_model(slim), "optimizer", None) is None  # for predictions; compile_model to fine-tune
