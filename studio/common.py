@@ -17,6 +17,7 @@ from aecore.figures import mosaic
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_PREFIX = "session:"
+DEFAULT_MODEL = "mnist_conv_gaussian0.4"  # works on the MNIST digits every install has
 
 
 def pretrained_dir():
@@ -127,11 +128,11 @@ def sidebar():
             st.info("No models yet: train one on the Train page, or use Quick start on Home.")
             return None
         keys = list(entries)
-        query_default("model", str, keys[0])
+        default = DEFAULT_MODEL if DEFAULT_MODEL in entries else keys[0]
+        query_default("model", str, default)
         if st.session_state["model"] not in entries:
-            if st.session_state["model"] != keys[0]:
-                st.warning(f"The model {st.session_state['model']!r} in this link is not here; showing {keys[0]}.")
-            st.session_state["model"] = keys[0]
+            st.warning(f"The model {st.session_state['model']!r} in this link is not here; showing {default}.")
+            st.session_state["model"] = default
         key = st.selectbox("Model", keys, key="model", format_func=lambda k: entries[k].label,
                            label_visibility="collapsed")
         share(model=key if not key.startswith(SESSION_PREFIX) else None)
