@@ -66,9 +66,14 @@ PER_EXAMPLE = {"mse": mse, "bce": bce, "psnr": psnr, "ssim": ssim}
 
 
 def per_example(targets, reconstructions, names=None):
-    """`{metric: per-example array}` for the named metrics (all four where they apply by default)."""
+    """`{metric: per-example array}` for the named metrics.
+
+    By default all four where they apply: BCE only for targets in [0, 1], SSIM only for images.
+    """
     if names is None:
-        names = [name for name in PER_EXAMPLE if name != "ssim" or np.ndim(targets) >= 3]
+        in_unit_range = 0 <= np.min(targets) and np.max(targets) <= 1
+        names = [name for name in PER_EXAMPLE
+                 if (name != "ssim" or np.ndim(targets) >= 3) and (name != "bce" or in_unit_range)]
     return {name: PER_EXAMPLE[name](targets, reconstructions) for name in names}
 
 

@@ -49,7 +49,8 @@ def main(directory="pretrained"):
         dataset = load_dataset(card["dataset"])
         model = load_model(path)
         scores = evaluate_model(model, dataset.x_test, card.get("noise"), seed=0)["model"]
-        scores["bce_sum"] = scores["bce"] * int(np.prod(dataset.input_shape))
+        if "bce" in scores:
+            scores["bce_sum"] = scores["bce"] * int(np.prod(dataset.input_shape))
         metric, reference, reference_epochs, source = references.get(name, ("bce", None, None, ""))
         if "bce" not in scores or not dataset.is_image:
             metric = "mse"

@@ -43,9 +43,11 @@ def test_mismatched_shapes_raise(pair):
         metrics.mse(clean, noisy[:3])
 
 
-def test_vectors_get_no_ssim():
+def test_vectors_get_no_ssim_and_unbounded_values_no_bce():
     points = np.zeros((4, 3))
     assert set(metrics.summarize(points, points)) == {"mse", "bce", "psnr", "n"}
+    centred = np.linspace(-1, 1, 12).reshape(4, 3)
+    assert set(metrics.summarize(centred, centred)) == {"mse", "psnr", "n"}
 
 
 def test_evaluate_model_scores_noisy_inputs_against_clean(mnist_small):
