@@ -22,8 +22,8 @@ train mnist_deep32           --model deep --dataset mnist --code-size 32 --optio
 train mnist_conv             --model conv --dataset mnist --epochs 15
 train mnist_conv_gaussian0.4 --model conv --dataset mnist --noise gaussian:0.4 --epochs 20
 train mnist_vae2d            --model vae --dataset mnist --option hidden_size=256 --epochs 30
-train fashion_dense64        --model dense --dataset fashion_mnist --code-size 64 --epochs 10 --batch-size 32
-train fashion_conv_gaussian0.2 --model conv --dataset fashion_mnist --noise gaussian:0.2 --loss mse --epochs 10
+train fashion_dense64        --model dense --dataset fashion_mnist --code-size 64 --epochs 10 --batch-size 32 --validation-split 0
+train fashion_conv_gaussian0.2 --model conv --dataset fashion_mnist --noise gaussian:0.2 --loss mse --epochs 10 --batch-size 32 --validation-split 0
 
 # One of every other catalogue entry, so every page works out of the box.
 # Plain SGD (the catalogue recipe) stalls on the mean image for many epochs; Adam escapes the plateau.
