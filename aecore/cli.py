@@ -112,7 +112,7 @@ def command_models(args):
 
 
 def command_train(args):
-    from aecore.architectures import CATALOGUE, catalogue_name, compile_model
+    from aecore.architectures import catalogue_name, compile_model, recipe
     from aecore.datasets import load_dataset
     from aecore.metrics import evaluate_model
     from aecore.noise import Noise
@@ -127,11 +127,6 @@ def command_train(args):
     print(f"data: {dataset.describe()}", file=sys.stderr)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, noise=noise,
                          validation_split=args.validation_split, seed=args.seed)
-    entry = CATALOGUE[args.model]
-    recipe = {"optimizer": args.optimizer or entry.optimizer, "learning_rate": args.learning_rate or entry.learning_rate,
-              "loss": "reconstruction + KL" if args.model == "vae" else args.loss or entry.loss,
-              "lr_decay_rate": args.lr_decay_rate or entry.decay_rate,
-              "lr_decay_steps": args.lr_decay_steps or (entry.decay_steps if entry.decay_rate else None)}
     compile_options = dict(optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
                            decay_rate=args.lr_decay_rate, decay_steps=args.lr_decay_steps)
     model, build_options, prior = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option)), {}
@@ -142,8 +137,9 @@ def command_train(args):
         if catalogue_name(model) != args.model:
             raise ValueError(f"{args.init} holds a {catalogue_name(model)} model, not {args.model}")
     result = train(model, dataset, config, on_progress=progress_bar, **build_options)
+    used_recipe = recipe(args.model, **compile_options)
     scores = evaluate_model(result.model, dataset.x_test, noise, seed=args.seed)
-    card = make_card(result.model, dataset, config, result, scores, recipe)
+    card = make_card(result.model, dataset, config, result, scores, used_recipe)
     if args.init:  # count the whole training, and show it whole in the loss curves
         card["fine_tuned_from"] = {"file": args.init.name, "epochs": prior.get("epochs", 0), "noise": prior.get("noise")}
         card["epochs"] += prior.get("epochs", 0)

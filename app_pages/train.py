@@ -4,7 +4,7 @@ import datetime
 
 import streamlit as st
 
-from aecore.architectures import CATALOGUE, LOSSES, OPTIMIZERS, list_models
+from aecore.architectures import CATALOGUE, LOSSES, OPTIMIZERS, list_models, recipe
 from aecore.datasets import DATASETS
 from aecore.figures import loss_curves
 from aecore.noise import NOISE_KINDS, Noise, add_noise
@@ -52,19 +52,15 @@ if start:
         preview = data.x_test[:8]
         options = dict(code_size=code_size or None, optimizer=None if optimizer == "(recipe)" else optimizer,
                        learning_rate=learning_rate or None, loss=None if loss == "(recipe)" else loss)
-        limits.check_can_start()
-        entry = CATALOGUE[architecture]
         job = TrainingJob(architecture, data.subset(train=train_count), config, preview=preview, **options)
+        limits.admit(job)  # raises when this server already runs its maximum
         stamp = datetime.datetime.now().strftime("%H%M%S")
         st.session_state["training"] = {
             "job": job.start(),
             "name": f"{architecture}_{dataset_name}_{stamp}",
             "preview_noisy": add_noise(preview, noise, seed=0),
-            "recipe": {"optimizer": options["optimizer"] or entry.optimizer,
-                       "learning_rate": options["learning_rate"] or entry.learning_rate,
-                       "loss": "reconstruction + KL" if architecture == "vae" else options["loss"] or entry.loss},
+            "recipe": recipe(architecture, **{key: value for key, value in options.items() if key != "code_size"}),
         }
-        limits.register(job)
         st.rerun()
     except ValueError as error:
         st.error(f"Cannot start: {error}")

@@ -21,18 +21,13 @@ class TrainingLimits:
     jobs: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def running(self):
+    def admit(self, job):
+        """Count `job` as running, or raise `ValueError` when the server already runs its maximum."""
         with self.lock:
-            self.jobs = [job for job in self.jobs if not job.done]
-            return len(self.jobs)
-
-    def check_can_start(self):
-        if self.running() >= self.max_concurrent:
-            raise ValueError(f"{self.max_concurrent} training runs are already going on this server; "
-                             "try again in a minute")
-
-    def register(self, job):
-        with self.lock:
+            self.jobs = [other for other in self.jobs if not other.done]
+            if len(self.jobs) >= self.max_concurrent:
+                raise ValueError(f"{self.max_concurrent} training runs are already going on this server; "
+                                 "try again in a minute")
             self.jobs.append(job)
 
 

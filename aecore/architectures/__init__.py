@@ -73,6 +73,17 @@ def catalogue_name(model):
     return next((name for name, entry in CATALOGUE.items() if type(model) is entry.model_class), model.family)
 
 
+def recipe(name, optimizer=None, learning_rate=None, loss=None, decay_rate=None, decay_steps=None):
+    """The training recipe `build` uses for these overrides, as a plain dict for a model card."""
+    entry = CATALOGUE[name]
+    optimizer = optimizer or entry.optimizer
+    if decay_rate is None and optimizer == entry.optimizer:
+        decay_rate = entry.decay_rate
+    return {"optimizer": optimizer, "learning_rate": learning_rate or entry.learning_rate,
+            "loss": "reconstruction + KL" if name == "vae" else loss or entry.loss,
+            "lr_decay_rate": decay_rate, "lr_decay_steps": (decay_steps or entry.decay_steps) if decay_rate else None}
+
+
 def make_optimizer(name, learning_rate, decay_rate=None, decay_steps=1000):
     """A Keras optimizer by name, with an exponentially decaying learning rate when `decay_rate` is set."""
     if name not in OPTIMIZERS:
@@ -121,16 +132,13 @@ def compile_model(model, optimizer=None, learning_rate=None, loss=None, decay_ra
     Used by `build`, and to fine-tune a saved model with a new optimizer.
     """
     name = catalogue_name(model)
-    entry = CATALOGUE[name]
-    loss = loss or entry.loss
+    loss = loss or CATALOGUE[name].loss
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    optimizer_name = optimizer or entry.optimizer
-    if decay_rate is None and optimizer_name == entry.optimizer:
-        decay_rate = entry.decay_rate
+    chosen = recipe(name, optimizer, learning_rate, loss, decay_rate, decay_steps)
     model.compile(
-        optimizer=make_optimizer(optimizer_name, learning_rate or entry.learning_rate, decay_rate,
-                                 decay_steps or entry.decay_steps),
+        optimizer=make_optimizer(chosen["optimizer"], chosen["learning_rate"], chosen["lr_decay_rate"],
+                                 chosen["lr_decay_steps"]),
         loss=None if name == "vae" else loss,
         jit_compile=jit_compile,
     )
@@ -150,4 +158,5 @@ __all__ = [
     "compile_model",
     "list_models",
     "make_optimizer",
+    "recipe",
 ]
