@@ -87,3 +87,15 @@ def test_learning_rate_decay_is_configurable():
     recipe_schedule = build("sigmoid_deep").optimizer._learning_rate
     assert isinstance(recipe_schedule, keras.optimizers.schedules.ExponentialDecay)
     assert recipe_schedule.decay_rate == 0.9
+
+
+def test_recipe_reports_what_build_applies():
+    from aecore.architectures import recipe
+
+    assert recipe("sigmoid_deep")["lr_decay_rate"] == 0.9  # the classic SGD schedule
+    assert recipe("sigmoid_deep", optimizer="adam")["lr_decay_rate"] is None  # build drops it for Adam
+    assert not isinstance(build("sigmoid_deep", optimizer="adam").optimizer._learning_rate,
+                          keras.optimizers.schedules.ExponentialDecay)
+    assert recipe("dense", learning_rate=0.01, decay_rate=0.5, decay_steps=100) == {
+        "optimizer": "adam", "learning_rate": 0.01, "loss": "mse", "lr_decay_rate": 0.5, "lr_decay_steps": 100}
+    assert recipe("vae")["loss"] == "reconstruction + KL"
