@@ -55,10 +55,14 @@ def main(directory="pretrained"):
         if "bce" not in scores or not dataset.is_image:
             metric = "mse"
         ours = scores[metric]
-        verdict = "" if reference is None else ("beats" if ours < reference and card["epochs"] <= reference_epochs
-                                                 else "does not beat")
+        verdict = ""
+        if reference is not None:
+            if abs(ours - reference) <= 0.01 * reference:
+                verdict = "level (within 1%)"
+            else:
+                verdict = "beats" if ours < reference and card["epochs"] <= reference_epochs else "does not beat"
         rows.append((name, card["dataset"], f"{dataset.x_test.shape[0]:,}", card.get("noise") or "none", metric,
-                     f"{ours:.4f}", "" if reference is None else f"{reference:g}",
+                     f"{ours:.5g}", "" if reference is None else f"{reference:.5g}",
                      f"{card['epochs']} / {reference_epochs or '-'}", verdict, source, card["data_source"]))
     header = ("model", "data", "test images", "noise", "metric", "ours", "reference", "epochs ours / ref",
               "verdict", "reference source", "trained on")
