@@ -83,7 +83,7 @@ def summarize(targets, reconstructions, names=None):
     return {**{name: float(np.mean(v)) for name, v in values.items()}, "n": int(len(targets))}
 
 
-def evaluate_model(model, x_clean, noise=None, seed=0, batch_size=512):
+def evaluate_model(model, x_clean, noise=None, seed=0, batch_size=1024):
     """Score `model` on `x_clean`: with `noise`, it sees noisy inputs and is scored against the clean ones.
 
     Returns `{"model": summary, "noisy_input": summary or None}`: the second scores the noisy

@@ -42,24 +42,27 @@ class Autoencoder(keras.Model):
     def call(self, inputs, training=False):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
+    EAGER_UP_TO = 512  # inputs this small go through one eager call, which beats predict's overhead
+    BATCH = 1024  # larger inputs go through predict in batches this big
+
     @staticmethod
-    def apply(submodel, x, batch_size=512):
-        """`submodel` on `x` as NumPy: one eager call for small inputs (fast), `predict` for large ones."""
+    def apply(submodel, x, batch_size=BATCH):
+        """`submodel` on `x` as NumPy: one eager call for small inputs, `predict` in batches for large ones."""
         x = np.asarray(x, np.float32)
-        if len(x) <= batch_size:
+        if len(x) <= Autoencoder.EAGER_UP_TO:
             outputs = submodel(x, training=False)
             return [np.asarray(o) for o in outputs] if isinstance(outputs, (list, tuple)) else np.asarray(outputs)
         return submodel.predict(x, batch_size=batch_size, verbose=0)
 
-    def encode(self, x, batch_size=512):
+    def encode(self, x, batch_size=BATCH):
         """Codes of `x` as a NumPy array of shape (N, code_size)."""
         return self.apply(self.encoder, x, batch_size)
 
-    def decode(self, codes, batch_size=512):
+    def decode(self, codes, batch_size=BATCH):
         """Images (or vectors) decoded from `codes`, as a NumPy array."""
         return self.apply(self.decoder, codes, batch_size)
 
-    def reconstruct(self, x, batch_size=512):
+    def reconstruct(self, x, batch_size=BATCH):
         """Reconstructions of `x`, in the inputs' shape, as a NumPy array."""
         return self.apply(self, x, batch_size)
 

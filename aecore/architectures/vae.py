@@ -71,7 +71,7 @@ class VariationalAutoencoder(Autoencoder):
     def call(self, inputs, training=False):
         return self.decoder(self.latent(inputs, training)[2], training=training)
 
-    def encode(self, x, batch_size=512):
+    def encode(self, x, batch_size=Autoencoder.BATCH):
         """The latent means of `x`."""
         return self.apply(self.encoder, x, batch_size)[0]
 
