@@ -120,7 +120,8 @@ def command_train(args):
     from aecore.zoo import check_name, load_card, load_model, make_card, save_model
 
     noise = Noise.parse(args.noise)
-    name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, str(noise).replace(":", "") if noise else None])))
+    noise_tag = str(noise).replace(":", "") if noise else None
+    name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
     dataset = load_dataset(args.dataset)
     if args.limit:
         dataset = dataset.subset(train=args.limit)
@@ -129,13 +130,15 @@ def command_train(args):
                          validation_split=args.validation_split, seed=args.seed)
     compile_options = dict(optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
                            decay_rate=args.lr_decay_rate, decay_steps=args.lr_decay_steps)
-    model, build_options, prior = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option)), {}
-    if args.init:
+    if args.init:  # fine-tune a saved model: no new architecture, a fresh optimizer
         if args.code_size or args.option:
             raise ValueError("--code-size and --option describe a new model; they do not apply with --init")
-        model, build_options, prior = compile_model(load_model(args.init), **compile_options), {}, load_card(args.init)
+        model, build_options = compile_model(load_model(args.init), **compile_options), {}
+        prior = load_card(args.init)
         if catalogue_name(model) != args.model:
             raise ValueError(f"{args.init} holds a {catalogue_name(model)} model, not {args.model}")
+    else:
+        model, build_options = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option))
     result = train(model, dataset, config, on_progress=progress_bar, **build_options)
     used_recipe = recipe(args.model, **compile_options)
     scores = evaluate_model(result.model, dataset.x_test, noise, seed=args.seed)
