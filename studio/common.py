@@ -82,10 +82,18 @@ def add_session_model(name, model, card):
     return key
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def pretrained_listing(directory: str, modified: float):
+    """The cards in the pretrained folder, read again only when the folder changes."""
+    return zoo.list_saved(directory)
+
+
 def available_models():
     """Every model the picker offers, pretrained first: `{key: ModelEntry}`."""
+    directory = pretrained_dir()
+    modified = directory.stat().st_mtime if directory.is_dir() else 0.0
     entries = {}
-    for name, path, card in zoo.list_saved(pretrained_dir()):
+    for name, path, card in pretrained_listing(str(directory), modified):
         entries[name] = ModelEntry(name, None, card, path)
     entries.update(session_models())
     return entries
