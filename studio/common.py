@@ -205,6 +205,15 @@ def require_model(images=True):
     return entry
 
 
+def keep_trained(name, result, dataset, config, used_recipe):
+    """Score a finished run on up to 1,000 test images, write its card and add it to the picker."""
+    from aecore.metrics import evaluate_model
+
+    scores = evaluate_model(result.model, dataset.x_test[:1000], config.noise, seed=config.seed)
+    card = zoo.make_card(result.model, dataset, config, result, scores, used_recipe)
+    return add_session_model(name, result.model, card)
+
+
 def collect_finished_training():
     """When this session's background run has ended, save it with its card and add it to the picker.
 
@@ -215,10 +224,5 @@ def collect_finished_training():
         return
     run["collected"] = True
     job = run["job"]
-    if job.status == "failed":
-        return
-    from aecore.metrics import evaluate_model
-
-    scores = evaluate_model(job.result.model, job.dataset.x_test[:1000], job.config.noise, seed=job.config.seed)
-    card = zoo.make_card(job.result.model, job.dataset, job.config, job.result, scores, run["recipe"])
-    run["key"] = add_session_model(run["name"], job.result.model, card)
+    if job.status != "failed":
+        run["key"] = keep_trained(run["name"], job.result, job.dataset, job.config, run["recipe"])

@@ -2,27 +2,23 @@
 
 import streamlit as st
 
-from aecore import zoo
-from aecore.metrics import evaluate_model
+from aecore.architectures import recipe
 from aecore.training import TrainConfig, train
 from studio import common
 
 QUICK_CONFIG = TrainConfig(epochs=5, batch_size=64, seed=0)
+QUICK_OPTIONS = dict(loss="binary_crossentropy")
 
 
 def quick_start():
-    """Train a dense autoencoder (code 32) on the offline MNIST digits with a progress bar."""
-    data = common.dataset("mnist")
+    """Train a dense autoencoder (code 32) on 4,000 MNIST digits with a progress bar."""
+    data = common.dataset("mnist").subset(train=4000)
     bar = st.progress(0.0, text="Training a dense autoencoder on MNIST…")
 
     def report(progress):
         bar.progress(progress.fraction, text=f"epoch {progress.epoch}/{progress.epochs} · "
                                              f"loss {progress.logs.get('loss', float('nan')):.4f}")
 
-    result = train("dense", data.subset(train=4000), QUICK_CONFIG, on_progress=report, code_size=32,
-                   loss="binary_crossentropy")
-    scores = evaluate_model(result.model, data.x_test[:1000])
-    card = zoo.make_card(result.model, data, QUICK_CONFIG, result, scores,
-                         {"optimizer": "adam", "learning_rate": 1e-3, "loss": "binary_crossentropy"})
-    common.add_session_model("quick_dense_mnist", result.model, card)
+    result = train("dense", data, QUICK_CONFIG, on_progress=report, code_size=32, **QUICK_OPTIONS)
+    common.keep_trained("quick_dense_mnist", result, data, QUICK_CONFIG, recipe("dense", **QUICK_OPTIONS))
     bar.empty()
