@@ -1,13 +1,12 @@
 """AppTest: every page runs from app.py, and the main widgets do what they say."""
 
 import io
-import time
 import zipfile
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP
+from tests.app.conftest import APP, start_training, wait_for_training
 from tests.conftest import png_bytes
 
 PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/latent.py", "app_pages/reconstructions.py", "app_pages/denoise.py",
@@ -70,23 +69,8 @@ def test_empty_pretrained_offers_quick_start(monkeypatch, tmp_path):
     assert image_captions(at), "the home grid appears once the quick model exists"
 
 
-def wait_for_training(at, seconds=120):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        run = at.session_state["training"]
-        if run["job"].done:
-            return at.run()
-        time.sleep(0.5)
-        at.run()
-    raise AssertionError("training did not end in time")
-
-
 def test_training_runs_to_the_end_and_joins_the_picker(app_env):
-    at = open_app("app_pages/train.py")
-    at.selectbox(key="train_architecture").set_value("dense")
-    at.slider(key="train_epochs").set_value(2)
-    at.slider(key="train_count").set_value(500)
-    at.button[0].click().run()  # the form's Start button
+    at = start_training("dense", epochs=2, count=500)
     assert_clean(at)
     at = wait_for_training(at)
     assert_clean(at)
@@ -99,10 +83,7 @@ def test_training_runs_to_the_end_and_joins_the_picker(app_env):
 
 
 def test_stop_ends_a_long_run_and_keeps_the_model(app_env):
-    at = open_app("app_pages/train.py")
-    at.selectbox(key="train_architecture").set_value("conv")
-    at.slider(key="train_epochs").set_value(50)
-    at.button[0].click().run()
+    at = start_training("conv", epochs=50, count=4000)
     at.button(key="stop_training").click().run()
     at = wait_for_training(at)
     assert any("stopped early" in s.value for s in at.success)

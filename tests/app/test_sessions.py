@@ -2,14 +2,13 @@
 
 import hashlib
 import threading
-import time
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from studio.limits import training_limits
-from tests.app.conftest import APP
+from tests.app.conftest import APP, start_training, wait_for_training
 
 
 def weights_digest(model):
@@ -17,24 +16,6 @@ def weights_digest(model):
     for weight in model.weights:
         digest.update(np.asarray(weight).tobytes())
     return digest.hexdigest()
-
-
-def start_training(epochs=2, architecture="dense"):
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("app_pages/train.py").run()
-    at.selectbox(key="train_architecture").set_value(architecture)
-    at.slider(key="train_epochs").set_value(epochs)
-    at.slider(key="train_count").set_value(500)
-    at.button[0].click().run()
-    return at
-
-
-def run_until_done(at, seconds=120):
-    deadline = time.time() + seconds
-    while not at.session_state["training"]["job"].done:
-        assert time.time() < deadline, "training did not end in time"
-        time.sleep(0.5)
-    return at.run()
 
 
 def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
@@ -47,8 +28,8 @@ def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
     first, second = start_training(), start_training()
     # While both run, a third visitor switches pages: the runs carry on.
     first.switch_page("app_pages/home.py").run()
-    first = run_until_done(first)
-    second = run_until_done(second)
+    first = wait_for_training(first)
+    second = wait_for_training(second)
     first.switch_page("app_pages/train.py").run()
 
     first_key = first.session_state["training"]["key"]
@@ -101,7 +82,7 @@ def test_hosted_mode_caps_are_shown_and_enforced(hosted):
     at.switch_page("app_pages/train.py").run()
     assert any("Hosted demo: at most 10 epochs" in caption.value for caption in at.caption)
     assert at.slider(key="train_epochs").max == 10 and at.slider(key="train_count").max == 10000
-    running = [start_training(epochs=10, architecture="conv") for _ in range(2)]
+    running = [start_training("conv", epochs=10) for _ in range(2)]
     third = start_training(epochs=1)
     assert any("2 training runs are already going" in error.value for error in third.error)
     assert "training" not in third.session_state
