@@ -1,8 +1,11 @@
 """The convolutional denoising autoencoder of the Keras blog and keras-io examples.
 
-Two conv + max-pool stages shrink an H x W image to H/4 x W/4 feature maps; two conv + upsampling
-stages grow it back, and a last 1-channel-per-input-channel sigmoid conv gives the pixels. The code
-is the flattened bottleneck map, so latent-space tools see a plain vector like every other model.
+Two conv + max-pool stages shrink an H x W image to H/4 x W/4 feature maps; two stages grow it back,
+and a last 1-channel-per-input-channel sigmoid conv gives the pixels. The decoder grows the maps
+either the Keras blog's way (conv, then nearest-neighbour upsampling) or the keras-io example's way
+(stride-2 transposed convolutions, which learn the upsampling and run a full-width layer at full
+resolution). The code is the flattened bottleneck map, so latent-space tools see a plain vector like
+every other model.
 """
 
 import keras
@@ -28,20 +31,27 @@ class ConvAutoencoder(Autoencoder):
         filters: channels of the other conv layers.
         batch_norm: add batch normalisation after each hidden conv (a stronger recipe than the
             classic one, kept off by default).
+        upsampling: `"nearest"` (conv, then `UpSampling2D`; the Keras blog's decoder, the default)
+            or `"transpose"` (stride-2 `Conv2DTranspose`; the keras-io decoder, about 2.5 times the
+            arithmetic and a lower loss).
     """
 
     family = "conv"
 
-    def __init__(self, input_shape=(28, 28, 1), code_size=32, filters=32, batch_norm=False, **kwargs):
+    def __init__(self, input_shape=(28, 28, 1), code_size=32, filters=32, batch_norm=False, upsampling="nearest",
+                 **kwargs):
         require_divisible_by_four(input_shape, "conv")
+        if upsampling not in ("nearest", "transpose"):
+            raise ValueError(f"upsampling must be 'nearest' or 'transpose', got {upsampling!r}")
         super().__init__(input_shape, code_size, **kwargs)
         self.filters = int(filters)
         self.batch_norm = bool(batch_norm)
+        self.upsampling = upsampling
         height, width, channels = self.example_shape
         bottleneck_shape = (height // 4, width // 4, self.code_size)
 
-        def conv(x, units, name):
-            x = keras.layers.Conv2D(units, 3, padding="same", activation=None if batch_norm else "relu", name=name)(x)
+        def conv(x, units, name, layer=keras.layers.Conv2D, strides=1):
+            x = layer(units, 3, strides=strides, padding="same", activation=None if batch_norm else "relu", name=name)(x)
             if batch_norm:
                 x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
                 x = keras.layers.Activation("relu")(x)
@@ -57,12 +67,13 @@ class ConvAutoencoder(Autoencoder):
 
         code_input = keras.Input((bottleneck_shape[0] * bottleneck_shape[1] * self.code_size,), name="code")
         y = keras.layers.Reshape(bottleneck_shape)(code_input)
-        y = conv(y, self.filters, "decoder_conv_0")
-        y = keras.layers.UpSampling2D(2)(y)
-        y = conv(y, self.filters, "decoder_conv_1")
-        y = keras.layers.UpSampling2D(2)(y)
+        for index in range(2):
+            if upsampling == "transpose":
+                y = conv(y, self.filters, f"decoder_conv_{index}", keras.layers.Conv2DTranspose, strides=2)
+            else:
+                y = keras.layers.UpSampling2D(2)(conv(y, self.filters, f"decoder_conv_{index}"))
         outputs = keras.layers.Conv2D(channels, 3, padding="same", activation="sigmoid", name="reconstruction")(y)
         self.decoder = keras.Model(code_input, outputs, name="decoder")
 
     def hyperparameters(self):
-        return dict(filters=self.filters, batch_norm=self.batch_norm)
+        return dict(filters=self.filters, batch_norm=self.batch_norm, upsampling=self.upsampling)

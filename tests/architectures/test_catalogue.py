@@ -54,6 +54,22 @@ def test_model_takes_other_image_shapes(name):
     assert model.reconstruct(x).shape == (4, *shape)
 
 
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_conv_transpose_decoder_is_the_keras_io_model(batch_norm, mnist_small, tmp_path):
+    model = build("conv", upsampling="transpose", batch_norm=batch_norm)
+    layers = [layer.__class__.__name__ for layer in model.decoder.layers]
+    assert layers.count("Conv2DTranspose") == 2 and "UpSampling2D" not in layers
+    if not batch_norm:  # keras-io's "Convolutional autoencoder for image denoising", layer for layer
+        assert model.count_params() == 28_353
+    train(model, mnist_small, TrainConfig(epochs=1, batch_size=32, validation_split=0.0))
+    path = tmp_path / "conv_transpose.keras"
+    model.save(path)
+    reloaded = keras.models.load_model(path, safe_mode=True)
+    assert reloaded.upsampling == "transpose" and reloaded.batch_norm is batch_norm
+    sample = mnist_small.x_test[:8]
+    np.testing.assert_array_equal(reloaded.reconstruct(sample), model.reconstruct(sample))
+
+
 def test_linear_takes_flat_vectors():
     model = build("linear", input_shape=(3,), code_size=2)
     assert model.encode(np.zeros((5, 3), np.float32)).shape == (5, 2)
@@ -65,6 +81,7 @@ def test_linear_takes_flat_vectors():
     [
         (dict(name="nope"), "unknown model 'nope'"),
         (dict(name="conv", input_shape=(30, 30, 1)), "divisible by 4"),
+        (dict(name="conv", upsampling="bilinear"), "upsampling must be 'nearest' or 'transpose'"),
         (dict(name="vae", input_shape=(3,)), "divisible by 4"),
         (dict(name="dense", code_size=0), "code size must be at least 1"),
         (dict(name="dense", loss="hinge"), "unknown loss"),
