@@ -33,6 +33,8 @@ class DenseAutoencoder(Autoencoder):
         code_size: width of the code layer.
         hidden_sizes: widths of the encoder's hidden layers, outermost first; the decoder mirrors them.
         activation: activation of hidden and code layers (`None` for a linear autoencoder).
+        code_activation: activation of the code layer alone; `"same"` (the default) uses `activation`.
+            `"linear"` keeps every code unit alive: a relu code loses the units that die in training.
         output_activation: activation of the reconstruction (`"sigmoid"` for pixels in [0, 1]).
         kernel_initializer: initialiser of every kernel.
         l2: L2 penalty on every kernel (0 for none).
@@ -47,6 +49,7 @@ class DenseAutoencoder(Autoencoder):
         code_size=64,
         hidden_sizes=(),
         activation="relu",
+        code_activation="same",
         output_activation="sigmoid",
         kernel_initializer="glorot_uniform",
         l2=0.0,
@@ -56,6 +59,7 @@ class DenseAutoencoder(Autoencoder):
         super().__init__(input_shape, code_size, **kwargs)
         self.hidden_sizes = tuple(int(size) for size in hidden_sizes)
         self.activation = activation
+        self.code_activation = code_activation
         self.output_activation = output_activation
         self.kernel_initializer = kernel_initializer
         self.l2 = float(l2)
@@ -67,7 +71,7 @@ class DenseAutoencoder(Autoencoder):
             x = layer(x)
         code = keras.layers.Dense(
             self.code_size,
-            activation=activation,
+            activation=activation if code_activation == "same" else code_activation,
             kernel_initializer=kernel_initializer,
             kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
             activity_regularizer=keras.regularizers.L1(activity_l1) if activity_l1 else None,
@@ -93,6 +97,7 @@ class DenseAutoencoder(Autoencoder):
         return dict(
             hidden_sizes=list(self.hidden_sizes),
             activation=self.activation,
+            code_activation=self.code_activation,
             output_activation=self.output_activation,
             kernel_initializer=self.kernel_initializer,
             l2=self.l2,

@@ -70,6 +70,16 @@ def test_conv_transpose_decoder_is_the_keras_io_model(batch_norm, mnist_small, t
     np.testing.assert_array_equal(reloaded.reconstruct(sample), model.reconstruct(sample))
 
 
+def test_code_activation_replaces_only_the_code_layers(tmp_path):
+    model = build("deep", code_size=8, code_activation="linear")
+    activations = {layer.name: layer.activation.__name__ for layer in model.encoder.layers if hasattr(layer, "activation")}
+    assert activations == {"encoder_hidden_0": "relu", "code": "linear"}
+    assert build("deep").encoder.get_layer("code").activation.__name__ == "relu"  # "same" as the hidden layers
+    path = tmp_path / "deep.keras"
+    model.save(path)
+    assert keras.models.load_model(path).code_activation == "linear"
+
+
 def test_linear_takes_flat_vectors():
     model = build("linear", input_shape=(3,), code_size=2)
     assert model.encode(np.zeros((5, 3), np.float32)).shape == (5, 2)
