@@ -34,14 +34,29 @@ def library_versions():
     return {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__}
 
 
+def hyperparameters(model):
+    """The constructor arguments of a catalogue model, as its config holds them."""
+    return {key: value for key, value in model.get_config().items() if key not in ("name", "trainable", "dtype")}
+
+
+def changed_options(model):
+    """The options where `model` departs from its catalogue entry's defaults (input shape and code size aside).
+
+    The card's description is the entry's docstring; this says what the recipe changed about it.
+    """
+    defaults = hyperparameters(type(model)(input_shape=model.example_shape))
+    return {key: value for key, value in hyperparameters(model).items()
+            if key not in ("input_shape", "code_size") and value != defaults.get(key)}
+
+
 def make_card(model, dataset, config, result, test_metrics, recipe=None):
     """A JSON-ready model card for a model trained by `aecore.training.train`."""
-    hyperparameters = {key: value for key, value in model.get_config().items() if key not in ("name", "trainable", "dtype")}
     return {
         "name": model.name,
         "architecture": aecore.architectures.catalogue_name(model),
         "description": (type(model).__doc__ or "").strip().splitlines()[0],
-        "options": hyperparameters,
+        "options": hyperparameters(model),
+        "changed_options": changed_options(model),
         "recipe": recipe or {},
         "dataset": dataset.name,
         "data_source": dataset.source,

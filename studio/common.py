@@ -159,6 +159,8 @@ def show_card(card):
         f"data: {card.get('dataset', '?')} ({card.get('data_source', 'unknown source')})",
         f"noise: {card.get('noise') or 'none'} · epochs: {card.get('epochs', '?')}",
     ]
+    if card.get("changed_options"):
+        lines.append("recipe changes: " + ", ".join(f"{key}={value}" for key, value in card["changed_options"].items()))
     scores = (card.get("test_metrics") or {}).get("model") or {}
     if scores:
         lines.append(" · ".join(f"{name} {scores[name]:.4g}" for name in ("bce", "psnr", "ssim") if name in scores))

@@ -44,7 +44,8 @@ def pretrained_dir(tmp_path_factory, mnist):
 
     directory = tmp_path_factory.mktemp("pretrained")
     small = mnist.subset(train=512)
-    save_trained(directory, "a_conv_gaussian", "conv", small, TrainConfig(epochs=1, noise="gaussian:0.4"))
+    save_trained(directory, "a_conv_gaussian", "conv", small, TrainConfig(epochs=1, noise="gaussian:0.4"),
+                 upsampling="transpose")
     save_trained(directory, "b_vae", "vae", small, TrainConfig(epochs=1))
     save_trained(directory, "c_points_linear", "linear", load_dataset("points3d"), TrainConfig(epochs=3),
                  code_size=2)

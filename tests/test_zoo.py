@@ -23,7 +23,7 @@ def test_card_and_model_written_side_by_side(trained, mnist_small, tmp_path):
     path = zoo.save_model(result.model, tmp_path, "tiny", card)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.json", "tiny.keras"]
     saved = json.loads((tmp_path / "tiny.json").read_text())
-    for key in ("architecture", "options", "dataset", "data_source", "noise", "epochs", "seconds", "final_losses",
+    for key in ("architecture", "options", "changed_options", "dataset", "data_source", "noise", "epochs", "seconds", "final_losses",
                 "test_metrics", "versions", "recipe"):
         assert key in saved, key
     assert saved["architecture"] == "dense" and saved["options"]["code_size"] == 16
@@ -32,6 +32,16 @@ def test_card_and_model_written_side_by_side(trained, mnist_small, tmp_path):
     np.testing.assert_array_equal(reloaded.reconstruct(mnist_small.x_test), result.model.reconstruct(mnist_small.x_test))
     assert [name for name, _, _ in zoo.list_saved(tmp_path)] == ["tiny"]
     assert zoo.load_card(path)["file"] == "tiny.keras"
+
+
+def test_card_names_the_options_that_depart_from_the_catalogue():
+    from aecore.architectures import build
+
+    assert zoo.changed_options(build("conv")) == {}
+    assert zoo.changed_options(build("conv", code_size=8, upsampling="transpose", filters=48)) == {
+        "upsampling": "transpose", "filters": 48}
+    assert zoo.changed_options(build("deep", input_shape=(8, 8, 1), hidden_sizes=(128, 64), code_activation="linear")) == {
+        "hidden_sizes": [128, 64], "code_activation": "linear"}
 
 
 def test_failed_save_leaves_the_old_file(trained, tmp_path, monkeypatch):

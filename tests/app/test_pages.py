@@ -56,7 +56,8 @@ def test_home_shows_originals_and_reconstructions(app_env):
     assert_clean(at)
     assert "reconstructions" in image_captions(at)[0]
     assert at.sidebar.selectbox(key="model").value == "a_conv_gaussian"
-    assert "gaussian:0.4" in at.sidebar.caption[0].value  # the picked model's card
+    card = at.sidebar.caption[0].value  # the picked model's card
+    assert "gaussian:0.4" in card and "recipe changes: upsampling=transpose" in card
 
 
 def test_empty_pretrained_offers_quick_start(monkeypatch, tmp_path):
