@@ -26,7 +26,7 @@ train mnist_conv_gaussian0.4 --model conv --dataset mnist --noise gaussian:0.4 -
 train mnist_conv_gaussian0.4 --model conv --dataset mnist --noise gaussian:0.4 --init "$out/mnist_conv_gaussian0.4.keras" --epochs 25 --learning-rate 0.0003 --lr-decay-rate 0.5 --lr-decay-steps 3376
 train mnist_conv_gaussian0.4 --model conv --dataset mnist --noise gaussian:0.4 --init "$out/mnist_conv_gaussian0.4.keras" --epochs 30 --learning-rate 0.0002 --lr-decay-rate 0.5 --lr-decay-steps 4690
 train mnist_vae2d            --model vae --dataset mnist --option hidden_size=256 --epochs 30
-train fashion_dense64        --model dense --dataset fashion_mnist --code-size 64 --epochs 10 --batch-size 32 --validation-split 0
+train fashion_dense64        --model dense --dataset fashion_mnist --code-size 64 --option 'code_activation="linear"' --epochs 10 --batch-size 32 --validation-split 0
 train fashion_conv_gaussian0.2 --model conv --dataset fashion_mnist --noise gaussian:0.2 --loss mse --epochs 10 --batch-size 32 --validation-split 0
 
 # One of every other catalogue entry, so every page works out of the box.
