@@ -17,7 +17,7 @@ train() {
 }
 
 # The models measured against published numbers (bench/quality.py).
-train mnist_dense32          --model dense --dataset mnist --code-size 32 --loss binary_crossentropy --epochs 50 --batch-size 128 --learning-rate 0.003 --lr-decay-rate 0.5 --lr-decay-steps 4220
+train mnist_dense32          --model dense --dataset mnist --code-size 32 --option 'code_activation="linear"' --loss binary_crossentropy --epochs 50 --batch-size 64 --learning-rate 0.002 --lr-decay-rate 0.5 --lr-decay-steps 9380 --validation-split 0
 train mnist_deep32           --model deep --dataset mnist --code-size 32 --option 'hidden_sizes=[128,64]' --option 'code_activation="linear"' --loss binary_crossentropy --epochs 100 --batch-size 256 --learning-rate 0.002 --lr-decay-rate 0.5 --lr-decay-steps 4220 --validation-split 0
 train mnist_conv             --model conv --dataset mnist --epochs 40 --learning-rate 0.002 --lr-decay-rate 0.5 --lr-decay-steps 4220
 train mnist_conv_gaussian0.4 --model conv --dataset mnist --noise gaussian:0.4 --epochs 20
