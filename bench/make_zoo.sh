@@ -19,7 +19,7 @@ train() {
 # The models measured against published numbers (bench/quality.py).
 train mnist_dense32          --model dense --dataset mnist --code-size 32 --option 'code_activation="linear"' --loss binary_crossentropy --epochs 50 --batch-size 64 --learning-rate 0.002 --lr-decay-rate 0.5 --lr-decay-steps 9380 --validation-split 0
 train mnist_deep32           --model deep --dataset mnist --code-size 32 --option 'hidden_sizes=[128,64]' --option 'code_activation="linear"' --loss binary_crossentropy --epochs 100 --batch-size 256 --learning-rate 0.002 --lr-decay-rate 0.5 --lr-decay-steps 4220 --validation-split 0
-train mnist_conv             --model conv --dataset mnist --option 'upsampling="transpose"' --option filters=48 --epochs 50 --batch-size 128 --validation-split 0 --learning-rate 0.0015 --lr-decay-rate 0.5 --lr-decay-steps 7035
+train mnist_conv             --model conv --dataset mnist --option 'upsampling="transpose"' --option batch_norm=true --epochs 50 --batch-size 128 --validation-split 0 --learning-rate 0.001 --lr-decay-rate 0.5 --lr-decay-steps 11725
 train mnist_conv_gaussian0.4 --model conv --dataset mnist --noise gaussian:0.4 --epochs 20
 # ... then 25, 25 and 30 more epochs from there at lower, decaying learning rates (the card counts all 100).
 train mnist_conv_gaussian0.4 --model conv --dataset mnist --noise gaussian:0.4 --init "$out/mnist_conv_gaussian0.4.keras" --epochs 25 --learning-rate 0.0005 --lr-decay-rate 0.5 --lr-decay-steps 3376
