@@ -77,6 +77,38 @@ def make_card(model, dataset, config, result, test_metrics, recipe=None):
     }
 
 
+def make_photo_card(model, files, prior, stage, history):
+    """A model card for a photo denoiser after one more training stage.
+
+    `prior` is the card of the model the stage started from (`{}` for a new one); stages, patches
+    and seconds add up, and the validation rows continue its own.
+    """
+    stages = [*prior.get("stages", []), stage]
+    rows = [*prior.get("validation", []), *history]
+    return {
+        "name": model.name,
+        "architecture": "photo",
+        "description": (type(model).__doc__ or "").strip().splitlines()[0],
+        "options": hyperparameters(model),
+        "channels": model.example_shape[-1],
+        "dataset": "photos",
+        "data_source": "photographs from Debian's wallpaper packages (mate-backgrounds, lomiri-wallpapers, "
+                       "plasma-workspace-wallpapers); licences in each package's copyright file",
+        "training_photos": sorted({*prior.get("training_photos", []), *(Path(f).as_posix().split("/share/")[-1]
+                                                                         for f in files)}),
+        "noise": f"gaussian, sigma 0-{stage['max_sigma']:g} of 255, blind",
+        "recipe": {"optimizer": "adam", "loss": "mse", "schedule": "cosine decay to 1/10 per stage"},
+        "stages": stages,
+        "patches_seen": sum(s["patches"] for s in stages),
+        "seconds": round(sum(s["seconds"] for s in stages), 1),
+        "epochs": sum(s["epochs"] for s in stages),
+        "validation": rows,
+        "test_metrics": {"model": {k: v for k, v in rows[-1].items() if k.startswith("psnr")}} if rows else {},
+        "versions": library_versions(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
 def _write_atomically(path, write):
     """Call `write(temporary_path)` and rename the result onto `path`."""
     path = Path(path)

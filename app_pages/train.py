@@ -4,7 +4,7 @@ import datetime
 
 import streamlit as st
 
-from aecore.architectures import CATALOGUE, LOSSES, OPTIMIZERS, list_models, recipe
+from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS, list_models, recipe
 from aecore.datasets import DATASETS
 from aecore.figures import loss_curves
 from aecore.noise import NOISE_KINDS, Noise, add_noise
@@ -26,7 +26,7 @@ common.query_default("dataset", lambda value: value if value in datasets else "m
 with st.form("train_settings", border=True):
     left, middle, right = st.columns(3)
     descriptions = list_models()
-    architecture = left.selectbox("Architecture", list(CATALOGUE), key="train_architecture",
+    architecture = left.selectbox("Architecture", IMAGE_MODELS, key="train_architecture",
                                   format_func=lambda name: f"{name}: {descriptions[name]}")
     dataset_name = left.selectbox("Dataset", datasets, key="dataset")
     code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, 0, key="train_code_size")

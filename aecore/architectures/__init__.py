@@ -19,6 +19,7 @@ from aecore.architectures.dense import (
     StackedAutoencoder,
     VanillaAutoencoder,
 )
+from aecore.architectures.photo import PhotoDenoiser
 from aecore.architectures.subclassed import SubclassedAutoencoder
 from aecore.architectures.tied import TiedAutoencoder
 from aecore.architectures.vae import VariationalAutoencoder
@@ -38,6 +39,7 @@ class CatalogueEntry:
     loss: str = "mse"
     decay_rate: float | None = None  # exponential learning-rate decay per `decay_steps`, if any
     decay_steps: int = 1000
+    data: str = "images"  # "images": trained on a dataset of small images; "photos": on photo patches
 
 
 CATALOGUE = {
@@ -60,7 +62,10 @@ CATALOGUE = {
     "subclassed": CatalogueEntry(SubclassedAutoencoder, "a keras.Model subclass with its own GradientTape train_step"),
     "vae": CatalogueEntry(VariationalAutoencoder, "variational: mean and log-variance, sampling, reconstruction + KL"),
     "sparse": CatalogueEntry(SparseAutoencoder, "dense with an L1 activity penalty that makes the code sparse"),
+    "photo": CatalogueEntry(PhotoDenoiser, "residual U-Net for photos of any size, gray or colour: blind Gaussian denoiser",
+                            data="photos"),
 }
+IMAGE_MODELS = [name for name, entry in CATALOGUE.items() if entry.data == "images"]
 
 
 def list_models():
@@ -149,6 +154,8 @@ __all__ = [
     "Autoencoder",
     "CATALOGUE",
     "ConvAutoencoder",
+    "IMAGE_MODELS",
+    "PhotoDenoiser",
     "DenseAutoencoder",
     "TiedAutoencoder",
     "SubclassedAutoencoder",

@@ -24,7 +24,8 @@ class Autoencoder(keras.Model):
     constructor, calling `super().__init__` first.
 
     Args:
-        input_shape: shape of one example, for example `(28, 28, 1)` or `(3,)`.
+        input_shape: shape of one example, for example `(28, 28, 1)` or `(3,)`; `None` for a size
+            a fully convolutional model takes as it comes.
         code_size: number of values in the code the encoder produces.
         **kwargs: passed on to `keras.Model` (name, dtype, ...).
     """
@@ -33,7 +34,7 @@ class Autoencoder(keras.Model):
 
     def __init__(self, input_shape=(28, 28, 1), code_size=32, **kwargs):
         super().__init__(**kwargs)
-        self.example_shape = tuple(int(d) for d in input_shape)
+        self.example_shape = tuple(None if d is None else int(d) for d in input_shape)
         self.code_size = int(code_size)
         # Subclasses build their sub-models in the constructor, so there is nothing left to build;
         # marking it now lets models trained only through a custom train_step save their weights.

@@ -1,0 +1,98 @@
+"""Training a photo denoiser in stages that survive the end of a session.
+
+`train_photo_denoiser` fits a `photo` model on `PatchSampler` batches and, after every "epoch" (a
+fixed number of steps), scores it on held-out photos at sigma 15, 25 and 50 and saves it with its
+card, atomically. A stage that is cut off keeps its last epoch; the next stage resumes from that file
+(`--init` on the command line) and the card adds up the patches, steps and seconds of all stages.
+"""
+
+import time
+
+import keras
+import numpy as np
+
+from aecore.photos import gaussian_noise
+
+VALIDATION_SIGMAS = (15, 25, 50)
+VALIDATION_CROP = 256
+
+
+def as_policy(model, policy):
+    """A copy of a photo model whose layers compute under `policy` ("float32" or "mixed_bfloat16")."""
+    from aecore.zoo import hyperparameters
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        copy = type(model)(name=model.name, **hyperparameters(model))
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def validation_crops(photos, size=VALIDATION_CROP):
+    """The centre `size` x `size` crop of each photo, as float32 in [0, 1]."""
+    crops = []
+    for photo in photos:
+        top, left = max(0, (photo.shape[0] - size) // 2), max(0, (photo.shape[1] - size) // 2)
+        crops.append(photo[top : top + size, left : left + size].astype(np.float32) / 255)
+    return crops
+
+
+def validation_psnr(model, crops, sigmas=VALIDATION_SIGMAS, seed=0):
+    """Mean PSNR (dB) of `model` on `crops` with unclipped Gaussian noise of each sigma (0-255 scale)."""
+    from aecore.metrics import psnr
+
+    rng = np.random.default_rng(seed)
+    scores = {}
+    for sigma in sigmas:
+        values = []
+        for crop in crops:
+            clean = crop[np.newaxis]
+            noisy = gaussian_noise(clean, np.float32([sigma / 255]), rng, np.array([False]))
+            values.append(psnr(clean, np.clip(np.asarray(model(noisy, training=False)), 0, 1))[0])
+        scores[f"psnr_sigma{sigma}"] = float(np.mean(values))
+    return scores
+
+
+class StageCheckpoint(keras.callbacks.Callback):
+    """After every epoch: validate, print a line, and save the model with its card (atomically)."""
+
+    def __init__(self, save, crops, sampler, log=print):
+        super().__init__()
+        self.save, self.crops, self.sampler, self.log = save, crops, sampler, log
+        self.history, self.started, self.epochs = [], time.perf_counter(), 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs = epoch + 1
+        scores = validation_psnr(self.model, self.crops) if self.crops else {}
+        row = {"epoch": epoch + 1, "loss": float((logs or {}).get("loss", float("nan"))), **scores,
+               "seconds": round(time.perf_counter() - self.started, 1)}
+        self.history.append(row)
+        self.log("  ".join(f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}"
+                           for key, value in row.items()))
+        self.save(self.history)
+
+
+def train_photo_denoiser(model, sampler, epochs, learning_rate, validation=(), save=None, log=print):
+    """Fit `model` on `sampler` for `epochs` epochs of `len(sampler)` steps with Adam and MSE.
+
+    Args:
+        model: a `photo` model (built under any dtype policy).
+        sampler: a `PatchSampler`.
+        epochs: epochs to run in this stage.
+        learning_rate: Adam's learning rate, halved by cosine decay to a tenth over the stage.
+        validation: float32 crops scored after every epoch (`validation_crops`).
+        save: called after every epoch with the list of per-epoch rows so far.
+        log: where the per-epoch lines go.
+
+    Returns:
+        the per-epoch rows (epoch, loss, PSNR at each validation sigma, seconds).
+    """
+    steps = epochs * len(sampler)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.1)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+    checkpoint = StageCheckpoint(save or (lambda history: None), list(validation), sampler, log)
+    model.fit(sampler, epochs=epochs, verbose=0, callbacks=[checkpoint])
+    return checkpoint.history

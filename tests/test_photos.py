@@ -1,0 +1,91 @@
+"""Photo folders, reading photos, and the noisy patch sampler; the train-photo command resumes stages."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aecore.photos import NoPhotos, PatchSampler, find_photos, gaussian_noise, read_photo
+
+
+def synthetic_photo(path, width, height, seed):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / max(width, height)
+    channels = [np.sin(6 * x * rng.random() + 4 * y * rng.random() + c) * 0.4 + 0.5 for c in range(3)]
+    Image.fromarray((np.stack(channels, -1) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture()
+def photo_dir(tmp_path):
+    folder = tmp_path / "photos"
+    (folder / "nested").mkdir(parents=True)
+    for index in range(12):
+        synthetic_photo(folder / ("nested" if index % 2 else "") / f"p{index:02d}.png", 96 + 8 * index, 80, index)
+    (folder / "notes.txt").write_text("not a photo")
+    return folder
+
+
+def test_a_folder_of_ones_own_is_used_whole_with_every_tenth_file_held_out(photo_dir):
+    training, validation = find_photos([photo_dir]), find_photos([photo_dir], validation=True)
+    assert len(training) == 11 and len(validation) == 1
+    assert not set(training) & set(validation)
+    assert all(path.suffix == ".png" for path in training)
+
+
+def test_no_photos_says_where_it_looked_and_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECORE_PHOTO_DIR", str(tmp_path))
+    with pytest.raises(NoPhotos, match="mate-backgrounds"):
+        find_photos()
+
+
+def test_read_photo_shrinks_to_the_longest_side_in_gray_or_colour(photo_dir):
+    path = photo_dir / "p10.png"
+    assert read_photo(path, 3).shape == (80, 176, 3)
+    small = read_photo(path, 1, max_side=88)
+    assert small.shape == (40, 88, 1) and small.dtype == np.uint8
+
+
+def test_patches_are_fresh_noisy_copies_of_clean_photo_pieces(photo_dir):
+    photos = [read_photo(path, 3) for path in find_photos([photo_dir])]
+    sampler = PatchSampler(photos, patch_size=24, batch_size=64, batches=3, clip_fraction=0.0, seed=1)
+    noisy, clean = sampler[0]
+    assert noisy.shape == clean.shape == (64, 24, 24, 3) and noisy.dtype == clean.dtype == np.float32
+    assert 0 <= clean.min() and clean.max() <= 1
+    sigmas = (noisy - clean).reshape(64, -1).std(axis=1) * 255
+    assert sigmas.max() < 58 and sigmas.min() < 10 and np.ptp(sigmas) > 30  # levels spread over [0, 55]
+    assert (noisy < 0).any() or (noisy > 1).any()  # unclipped
+    again, _ = sampler[0]
+    assert not np.array_equal(again, noisy)  # fresh noise every batch
+
+
+def test_clipped_patches_are_8_bit_like_a_real_upload():
+    rng = np.random.default_rng(0)
+    clean = np.full((4, 8, 8, 1), 0.98, np.float32)
+    noisy = gaussian_noise(clean, np.full(4, 0.2, np.float32), rng, np.array([True, True, False, False]))
+    assert noisy[:2].max() <= 1 and np.allclose(noisy[:2] * 255, np.round(noisy[:2] * 255), atol=1e-4)
+    assert noisy[2:].max() > 1
+
+
+def test_train_photo_saves_every_epoch_and_resumes_with_init(photo_dir, tmp_path, capsys):
+    from aecore.cli import main
+
+    out = tmp_path / "out"
+    common = ["train-photo", "--photos", str(photo_dir), "--steps", "2", "--batch-size", "4", "--patch-size", "16",
+              "--out", str(out), "--option", "widths=[8,16,16]"]
+    assert main([*common, "--channels", "3", "--epochs", "2"]) == 0
+    card = json.loads((out / "photo_color.json").read_text())
+    assert card["architecture"] == "photo" and card["channels"] == 3 and card["epochs"] == 2
+    assert card["patches_seen"] == 16 and len(card["validation"]) == 2
+    assert set(card["test_metrics"]["model"]) == {"psnr_sigma15", "psnr_sigma25", "psnr_sigma50"}
+    assert len(card["training_photos"]) == 11
+
+    resume = [arg for arg in common if arg not in ("--option", "widths=[8,16,16]")]
+    assert main([*resume, "--channels", "3", "--epochs", "1", "--init", str(out / "photo_color.keras")]) == 0
+    card = json.loads((out / "photo_color.json").read_text())
+    assert card["epochs"] == 3 and card["patches_seen"] == 24 and len(card["stages"]) == 2
+    assert card["stages"][1]["init"] == "photo_color.keras" and card["options"]["widths"] == [8, 16, 16]
+
+    assert main([*resume, "--channels", "1", "--epochs", "1", "--init", str(out / "photo_color.keras")]) == 2
+    assert "not a 1-channel photo model" in capsys.readouterr().err
