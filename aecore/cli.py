@@ -104,11 +104,13 @@ def make_parser():
     evaluate.add_argument("--limit", type=positive_int, default=None, help="score the first N test images")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
-    denoise = commands.add_parser("denoise", help="denoise (reconstruct) one image file")
+    denoise = commands.add_parser("denoise", help="denoise one image file (photo models: at full size, in colour)")
     denoise.add_argument("model_path", type=Path)
     denoise.add_argument("input", type=Path)
     denoise.add_argument("output", type=Path)
-    denoise.add_argument("--noise", default=None, help="add this noise first, for example gaussian:0.4")
+    denoise.add_argument("--noise", default=None, help="digit models: add this noise first, for example gaussian:0.4")
+    denoise.add_argument("--sigma", type=float, default=None,
+                         help="photo models: add Gaussian noise of this sigma (0-255) first, to score the result")
     denoise.add_argument("--seed", type=int, default=0)
     denoise.add_argument("--no-digit-prep", action="store_true", help="resize only, no MNIST-style centring")
     return parser
@@ -247,9 +249,8 @@ def command_evaluate(args):
 
 
 def command_denoise(args):
-    from aecore.images import load_image, prepare_for_model, to_png
-    from aecore.metrics import summarize
-    from aecore.noise import add_noise
+    from aecore.denoise import denoise, is_photo_model
+    from aecore.images import WORKING_PIXELS, declared_size, load_image, to_png
     from aecore.zoo import load_model
 
     if not args.input.is_file():
@@ -257,13 +258,27 @@ def command_denoise(args):
     model = load_model(args.model_path)
     if len(model.example_shape) != 3:
         raise ValueError(f"the model takes vectors of shape {model.example_shape}, not images")
-    image = prepare_for_model(load_image(args.input.read_bytes()), model.example_shape, not args.no_digit_prep)
-    inputs = add_noise(image[np.newaxis], args.noise, seed=args.seed)
-    output = model.reconstruct(inputs)[0]
-    args.output.write_bytes(to_png(output))
-    scores = summarize(image[np.newaxis], output[np.newaxis])
-    print(f"wrote {args.output}: mse {scores['mse']:.4f}, psnr {scores['psnr']:.2f} dB, ssim {scores['ssim']:.3f}"
-          " against the prepared input")
+    data = args.input.read_bytes()
+    photo = is_photo_model(model)
+    image = load_image(data, color=photo)
+    if photo and declared_size(data) and image.shape[1::-1] != declared_size(data):
+        print(f"shrunk from {declared_size(data)[0]} x {declared_size(data)[1]} to {image.shape[1]} x {image.shape[0]}"
+              f" ({WORKING_PIXELS / 1e6:.0f} megapixels at most)", file=sys.stderr)
+    result = denoise(model, image, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
+                     digit_style=not args.no_digit_prep,
+                     on_progress=lambda done: print(f"\rdenoising {done:4.0%}", end="", file=sys.stderr) if photo else None)
+    args.output.write_bytes(to_png(result.output))
+    if photo:
+        print(file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    height, width = result.output.shape[:2]
+    line = f"wrote {args.output}: {width} x {height}, {result.seconds:.2f} s, estimated input noise sigma {result.estimated_sigma:.1f}/255"
+    if args.sigma or args.noise or not photo:
+        scores = result.scores()
+        line += f"; psnr {scores['psnr']:.2f} dB (noisy {scores['noisy_psnr']:.2f}), ssim {scores['ssim']:.3f}"
+        line += " against the prepared input" if not photo else " against the clean input"
+    print(line)
 
 
 COMMANDS = {"models": command_models, "train": command_train, "train-photo": command_train_photo,

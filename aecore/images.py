@@ -14,22 +14,32 @@ from pathlib import PurePosixPath
 import numpy as np
 from PIL import Image, ImageOps
 
+try:  # HEIC, the format of iPhone photos; AVIF is built into Pillow
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is in requirements.txt
+    pillow_heif = None
+
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one image file
-MAX_PIXELS = 4096 * 4096  # width x height of one image, checked before decoding
+MAX_PIXELS = 8192 * 6144  # width x height of one image (a 50-megapixel phone photo), checked before decoding
+WORKING_PIXELS = 4096 * 4096  # larger images are shrunk to this many pixels as they are decoded
 MAX_ZIP_MEMBERS = 1000  # image files looked at in one zip
 MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024  # decompressed bytes read from one zip
-FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "AVIF") + (("HEIF",) if pillow_heif else ())
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif")
 
 
 class ImageError(ValueError):
     """An upload that cannot be used as an image; the message says why in plain words."""
 
 
-def load_image(data: bytes) -> np.ndarray:
-    """Decode image bytes into a grayscale float32 array (H x W) in [0, 1], upright by its EXIF tag.
+def load_image(data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> np.ndarray:
+    """Decode image bytes into float32 in [0, 1], upright by its EXIF tag: gray (H x W) or, with `color`, H x W x 3.
 
-    Transparent pixels count as white paper. Raises `ImageError` for anything else.
+    Images of more than `max_pixels` pixels (up to `MAX_PIXELS`) are shrunk to fit, area-averaged
+    and aspect kept (compare with `declared_size`). Transparent pixels count as white
+    paper. Raises `ImageError` for anything else, pixels that are not finite numbers included.
     """
     if not data:
         raise ImageError("the file is empty")
@@ -43,9 +53,11 @@ def load_image(data: bytes) -> np.ndarray:
             if width < 1 or height < 1:
                 raise ImageError("the image has no pixels")
             image.seek(0)  # the first frame of an animation
+            if width * height > max_pixels and image.format == "JPEG":  # decode big JPEGs at a reduced scale
+                scale = (max_pixels / (width * height)) ** 0.5
+                image.draft(image.mode, (int(width * scale) + 1, int(height * scale) + 1))
             image.load()
-            image = ImageOps.exif_transpose(image)
-            return to_grayscale(image)
+            pixels = _pixels(ImageOps.exif_transpose(image), color, max_pixels)
     except ImageError:
         raise
     except Image.DecompressionBombError:
@@ -54,20 +66,50 @@ def load_image(data: bytes) -> np.ndarray:
         raise ImageError(f"not an image this app reads (it reads {', '.join(FORMATS)})") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as error:
         raise ImageError(f"the image is damaged or truncated ({str(error) or type(error).__name__})") from None
+    if not np.isfinite(pixels).all():
+        raise ImageError("the image holds pixel values that are not finite numbers")
+    return pixels
 
 
-def to_grayscale(image: Image.Image) -> np.ndarray:
-    """A decoded Pillow image as grayscale float32 in [0, 1], transparency composited onto white."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        pixels = np.asarray(image, np.float64)
-        return np.clip(pixels / (65535.0 if pixels.max() > 255 else 255.0), 0, 1).astype(np.float32)
-    if image.mode == "F":
-        return np.clip(np.asarray(image, np.float32), 0, 1)
-    if image.mode == "P" or "A" in image.getbands() or image.info.get("transparency") is not None:
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
-    return np.asarray(image.convert("L"), np.float32) / 255.0
+def declared_size(data: bytes):
+    """(width, height) an image file declares, upright (EXIF turns swap them), or `None` if unreadable."""
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            width, height = image.size
+            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            return (height, width) if turned else (width, height)
+    except Exception:  # any failure is reported by load_image with its reason
+        return None
+
+
+def _pixels(image: Image.Image, color: bool, max_pixels: int) -> np.ndarray:
+    """A decoded Pillow image as float32 in [0, 1], gray or RGB, shrunk to `max_pixels` in Pillow (cheap)."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        deep = np.asarray(image, np.float64 if image.mode != "F" else np.float32)
+        if image.mode != "F":
+            deep = deep / (65535.0 if deep.max() > 255 else 255.0)
+        image = Image.fromarray(np.clip(deep, 0, 1).astype(np.float32), "F")
+    else:
+        if image.mode == "P" or "A" in image.getbands() or image.info.get("transparency") is not None:
+            rgba = image.convert("RGBA")
+            image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+        image = image.convert("RGB" if color else "L")
+    if image.width * image.height > max_pixels:
+        scale = (max_pixels / (image.width * image.height)) ** 0.5
+        image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))), Image.Resampling.BOX)
+    pixels = np.asarray(image, np.float32)
+    if image.mode != "F":
+        pixels = pixels / 255.0
+    if color and pixels.ndim == 2:
+        pixels = np.repeat(pixels[..., np.newaxis], 3, axis=-1)
+    return pixels
+
+
+def is_gray(image: np.ndarray) -> bool:
+    """Whether an image is H x W, or H x W x C with all channels equal (a gray picture stored as colour)."""
+    if image.ndim == 2 or image.shape[-1] == 1:
+        return True
+    return all(np.array_equal(image[..., 0], image[..., c]) for c in range(1, image.shape[-1]))
 
 
 def prepare_digit(gray: np.ndarray, size=28, box=20) -> np.ndarray:
@@ -128,20 +170,20 @@ class Upload:
     error: str | None = None
 
 
-def read_upload(name: str, data: bytes) -> list[Upload]:
-    """Every image in one uploaded file: a single image, or each image inside a zip.
+def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:
+    """Every image in one uploaded file: a single image, or each image inside a zip (see `load_image`).
 
     Never raises for bad content: each failure is an `Upload` with an `error`.
     """
     if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
-        return read_zip(name, data)
+        return read_zip(name, data, color, max_pixels)
     try:
-        return [Upload(name, image=load_image(data))]
+        return [Upload(name, image=load_image(data, color, max_pixels))]
     except ImageError as error:
         return [Upload(name, error=str(error))]
 
 
-def read_zip(name: str, data: bytes) -> list[Upload]:
+def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:
     """Each image in a zip, read in memory (nothing is extracted to disk), within the zip limits."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -177,7 +219,7 @@ def read_zip(name: str, data: bytes) -> list[Upload]:
             uploads.append(Upload(label, error="too large once decompressed"))
             continue
         try:
-            uploads.append(Upload(label, image=load_image(content)))
+            uploads.append(Upload(label, image=load_image(content, color, max_pixels)))
         except ImageError as error:
             uploads.append(Upload(label, error=str(error)))
     return uploads

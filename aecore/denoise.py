@@ -1,0 +1,186 @@
+"""The one denoise pipeline: the Denoise page, `python -m aecore denoise` and the benchmarks all call it.
+
+Photo models (the `photo` family) take an image at full resolution and in colour: it is cut into
+overlapping tiles, each padded to the size the network's strides need, and the tiles are blended
+back with feathered seams, so memory stays bounded whatever the image size. Digit and clothing
+models take the upload the MNIST way: grayscale, prepared, resized to the model's input.
+`estimate_sigma` guesses the noise level of an image from its finest wavelet coefficients.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from aecore.images import is_gray, prepare_for_model
+
+TILE = 512  # side of the tiles a large photo is cut into
+OVERLAP = 64  # pixels shared by neighbouring tiles, blended linearly
+
+
+def is_photo_model(model):
+    """Whether `model` is fully convolutional (takes any image size), as the `photo` family is."""
+    shape = getattr(model, "example_shape", ())
+    return len(shape) == 3 and shape[0] is None
+
+
+def estimate_sigma(image):
+    """Standard deviation of white Gaussian noise in `image` (same scale as its values), per Donoho's MAD rule.
+
+    The diagonal detail coefficients of a one-level Haar wavelet transform hold mostly noise in a
+    natural image: sigma = median(|HH|) / 0.6745, averaged over channels. Texture makes it an
+    overestimate on clean images (about 1-3 on the 0-255 scale for typical photos).
+    """
+    image = np.asarray(image, np.float64)
+    planes = image[..., np.newaxis] if image.ndim == 2 else image
+    height, width = (planes.shape[0] // 2) * 2, (planes.shape[1] // 2) * 2
+    if height < 2 or width < 2:
+        return 0.0
+    p = planes[:height, :width]
+    diagonal = (p[0::2, 0::2] - p[0::2, 1::2] - p[1::2, 0::2] + p[1::2, 1::2]) / 2
+    return float(np.mean([np.median(np.abs(diagonal[..., c])) / 0.6745 for c in range(planes.shape[-1])]))
+
+
+def _ramp(length, overlap, rise, fall):
+    """Blend weights along one axis of a tile: linear ramps over `overlap` pixels on the sides that meet a neighbour."""
+    weights = np.ones(length, np.float32)
+    ramp = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
+    if rise:
+        weights[:overlap] = np.minimum(weights[:overlap], ramp)
+    if fall:
+        weights[-overlap:] = np.minimum(weights[-overlap:], ramp[::-1])
+    return weights
+
+
+def _starts(size, tile, overlap):
+    """Tile start offsets along one axis: step `tile - overlap`, the last tile flush with the end."""
+    if size <= tile:
+        return [0]
+    step = tile - overlap
+    starts = list(range(0, size - tile, step))
+    return starts + [size - tile]
+
+
+def run_padded(model, image):
+    """`model` on one H x W x C image, reflect-padded to the multiple its strides need and cropped back."""
+    multiple = getattr(model, "size_multiple", 1)
+    height, width = image.shape[:2]
+    pad_h, pad_w = -height % multiple, -width % multiple
+    mode = "reflect" if height > pad_h and width > pad_w else "edge"
+    padded = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode) if pad_h or pad_w else image
+    output = np.asarray(model(padded[np.newaxis].astype(np.float32), training=False))[0]
+    return output[:height, :width]
+
+
+def denoise_photo(model, image, tile=TILE, overlap=OVERLAP, on_progress=None):
+    """`image` (H x W x C, values in [0, 1]) denoised by a photo model, tile by tile; clipped to [0, 1].
+
+    Args:
+        model: a `photo` model whose channel count matches the image's.
+        image: float array H x W x C.
+        tile: side of the tiles; an image no larger is run whole.
+        overlap: pixels neighbouring tiles share, blended linearly (a seam never shows a hard edge).
+        on_progress: called with the fraction done (0-1] after each tile.
+    """
+    image = np.asarray(image, np.float32)
+    if image.ndim != 3 or image.shape[-1] != model.example_shape[-1]:
+        raise ValueError(f"the model takes {model.example_shape[-1]}-channel images, got shape {image.shape}")
+    height, width, _ = image.shape
+    rows, cols = _starts(height, tile, overlap), _starts(width, tile, overlap)
+    if len(rows) == len(cols) == 1:
+        output = run_padded(model, image)
+        if on_progress:
+            on_progress(1.0)
+        return np.clip(output, 0, 1)
+    total = np.zeros_like(image)
+    weight = np.zeros((height, width, 1), np.float32)
+    done, count = 0, len(rows) * len(cols)
+    for top in rows:
+        for left in cols:
+            piece = image[top : top + tile, left : left + tile]
+            h, w = piece.shape[:2]
+            window = np.outer(_ramp(h, overlap, top > 0, top + h < height),
+                              _ramp(w, overlap, left > 0, left + w < width))[..., np.newaxis]
+            total[top : top + h, left : left + w] += run_padded(model, piece) * window
+            weight[top : top + h, left : left + w] += window
+            done += 1
+            if on_progress:
+                on_progress(done / count)
+    return np.clip(total / weight, 0, 1)
+
+
+def add_gaussian_noise(image, sigma, seed=0, clip=True):
+    """`image` plus Gaussian noise of `sigma` (on the 0-255 scale); clipped to [0, 1] and 8-bit rounded by default."""
+    rng = np.random.default_rng(seed)
+    noisy = np.asarray(image, np.float32) + rng.standard_normal(np.shape(image), dtype=np.float32) * (sigma / 255)
+    return (np.round(np.clip(noisy, 0, 1) * 255) / 255).astype(np.float32) if clip else noisy
+
+
+@dataclass
+class Denoised:
+    """One denoised image: the clean reference, what the model saw, what it gave, and how it went."""
+
+    reference: np.ndarray  # the prepared or original image (the target when noise was added here)
+    noisy: np.ndarray  # what the model was given
+    output: np.ndarray
+    estimated_sigma: float  # noise level of the model's input, 0-255 scale
+    seconds: float
+    notes: list = field(default_factory=list)
+
+    def scores(self):
+        """PSNR and SSIM of the output (and of the noisy input) against the reference."""
+        from aecore.metrics import psnr, ssim
+
+        pair = lambda a: (float(psnr(self.reference[np.newaxis], a[np.newaxis])[0]),  # noqa: E731
+                          float(ssim(self.reference[np.newaxis], a[np.newaxis])[0]))
+        (out_psnr, out_ssim), (in_psnr, in_ssim) = pair(self.output), pair(self.noisy)
+        return {"psnr": out_psnr, "ssim": out_ssim, "noisy_psnr": in_psnr, "noisy_ssim": in_ssim}
+
+
+def match_channels(image, channels):
+    """`image` (H x W or H x W x C) with `channels` channels: colour to gray by luma, gray repeated to colour."""
+    image = np.asarray(image, np.float32)
+    if image.ndim == 2:
+        image = image[..., np.newaxis]
+    if image.shape[-1] == channels:
+        return image
+    if channels == 1:
+        return (image[..., :3] @ np.float32([0.299, 0.587, 0.114]))[..., np.newaxis]
+    return np.repeat(image[..., :1], channels, axis=-1)
+
+
+def denoise(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True, on_progress=None):
+    """Denoise one decoded image with any image model; the single entry point of the page and the CLI.
+
+    Args:
+        model: a photo model (full resolution, tiled) or a digit / clothing model (MNIST-style).
+        image: the decoded upload, H x W or H x W x 3, values in [0, 1].
+        noise_sigma: photo models: add Gaussian noise of this sigma (0-255 scale) first, clipped to
+            8 bits as a real photo is, to compare the output with the clean upload.
+        noise: digit models: add this `Noise` (or "gaussian:0.4"-style text) to the prepared image first.
+        seed: seed of the added noise.
+        digit_style: digit models: prepare the upload MNIST-style (else just resize).
+        on_progress: called with the fraction done, for photo models.
+    """
+    from aecore.noise import add_noise
+
+    started, notes = time.perf_counter(), []
+    if is_photo_model(model):
+        if noise is not None:
+            raise ValueError("photo models take noise_sigma (0-255), not a noise kind")
+        if noise_sigma is not None and not 0 <= noise_sigma <= 255:
+            raise ValueError(f"noise sigma must be between 0 and 255, got {noise_sigma}")
+        channels = model.example_shape[-1]
+        if channels == 1 and not is_gray(image):
+            notes.append("this gray model turned the colour photo gray; pick a colour photo model to keep colour")
+        reference = match_channels(image, channels)
+        noisy = add_gaussian_noise(reference, noise_sigma, seed) if noise_sigma else reference
+        output = denoise_photo(model, noisy, on_progress=on_progress)
+    else:
+        if noise_sigma is not None:
+            raise ValueError("digit models take a noise kind and level (for example gaussian:0.4), not noise_sigma")
+        reference = prepare_for_model(match_channels(image, 1)[..., 0], model.example_shape, digit_style)
+        noisy = add_noise(reference[np.newaxis], noise, seed=seed)[0]
+        output = model.reconstruct(noisy[np.newaxis])[0]
+    sigma = estimate_sigma(noisy) * 255
+    return Denoised(reference, noisy, output, sigma, time.perf_counter() - started, notes)

@@ -1,0 +1,100 @@
+"""The one denoise pipeline: tiles that blend invisibly, any size, the noise estimate, both model kinds."""
+
+import numpy as np
+import pytest
+
+from aecore.architectures import build
+from aecore.denoise import (
+    add_gaussian_noise,
+    denoise,
+    denoise_photo,
+    estimate_sigma,
+    is_photo_model,
+    match_channels,
+)
+
+
+@pytest.fixture(scope="module")
+def photo_model():
+    return build("photo", input_shape=(None, None, 3), widths=[8, 16, 16], bottleneck_blocks=1)
+
+
+def smooth_photo(height, width, seed=0):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / 50.0
+    return np.stack([0.5 + 0.3 * np.sin(x * rng.random() * 3 + y * rng.random() * 2 + c) for c in range(3)],
+                    -1).astype(np.float32)
+
+
+@pytest.mark.parametrize("sigma", [5, 25, 50])
+def test_estimate_sigma_recovers_the_added_noise(sigma):
+    clean = smooth_photo(256, 320)
+    noisy = add_gaussian_noise(clean, sigma, seed=1, clip=False)
+    assert estimate_sigma(noisy) * 255 == pytest.approx(sigma, rel=0.08, abs=0.8)
+    assert estimate_sigma(clean) * 255 < 1
+
+
+def test_tile_weights_add_up_to_one_everywhere():
+    # With the noise branch silenced the model is the identity, so any error is the blending's own.
+    identity = build("photo", input_shape=(None, None, 3), widths=[8, 16], bottleneck_blocks=1)
+    layer = identity.decoder.get_layer("noise")
+    layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    image = add_gaussian_noise(smooth_photo(150, 230), 20, seed=2)
+    fractions = []
+    tiled = denoise_photo(identity, image, tile=64, overlap=24, on_progress=fractions.append)
+    assert len(fractions) == 4 * 6 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    np.testing.assert_allclose(tiled, image, atol=1e-6)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (5, 7), (37, 53), (64, 8)])
+def test_any_size_comes_back_the_same_size_in_range(photo_model, size):
+    image = np.random.default_rng(3).random((*size, 3), dtype=np.float32)
+    output = denoise_photo(photo_model, image, tile=32, overlap=8)
+    assert output.shape == image.shape and 0 <= output.min() and output.max() <= 1
+
+
+def test_the_wrong_channel_count_is_a_clear_error(photo_model):
+    with pytest.raises(ValueError, match="3-channel"):
+        denoise_photo(photo_model, np.zeros((16, 16, 1), np.float32))
+
+
+def test_match_channels_and_clipped_noise():
+    colour = smooth_photo(8, 8)
+    gray = match_channels(colour, 1)
+    assert gray.shape == (8, 8, 1)
+    np.testing.assert_allclose(gray[..., 0], colour @ np.float32([0.299, 0.587, 0.114]), rtol=1e-6)
+    assert match_channels(gray, 3).shape == (8, 8, 3)
+    noisy = add_gaussian_noise(colour, 40, seed=0)
+    assert 0 <= noisy.min() and noisy.max() <= 1 and np.allclose(noisy * 255, np.round(noisy * 255), atol=1e-4)
+    np.testing.assert_array_equal(noisy, add_gaussian_noise(colour, 40, seed=0))
+
+
+def test_photo_models_keep_colour_and_size_and_score_added_noise(photo_model):
+    image = smooth_photo(40, 60)
+    result = denoise(photo_model, image, noise_sigma=25, seed=0)
+    assert is_photo_model(photo_model)
+    assert result.output.shape == result.reference.shape == (40, 60, 3)
+    np.testing.assert_array_equal(result.reference, image)
+    assert 15 < result.estimated_sigma < 35
+    assert set(result.scores()) == {"psnr", "ssim", "noisy_psnr", "noisy_ssim"}
+    with pytest.raises(ValueError, match="between 0 and 255"):
+        denoise(photo_model, image, noise_sigma=300)
+
+
+def test_a_gray_photo_model_says_it_turned_a_colour_photo_gray():
+    gray_model = build("photo", input_shape=(None, None, 1), widths=[8, 16], bottleneck_blocks=1)
+    result = denoise(gray_model, smooth_photo(16, 16))
+    assert result.output.shape == (16, 16, 1) and "gray" in result.notes[0]
+
+
+def test_digit_models_keep_the_mnist_path(mnist_small):
+    from aecore.training import TrainConfig, train
+
+    model = train("conv", mnist_small, TrainConfig(epochs=1, validation_split=0.0)).model
+    picture = np.pad(1 - mnist_small.x_test[0, ..., 0], 20, constant_values=1)  # dark ink on a big white page
+    result = denoise(model, picture, noise="gaussian:0.3")
+    assert not is_photo_model(model)
+    assert result.reference.shape == result.output.shape == (28, 28, 1)
+    assert not np.array_equal(result.noisy, result.reference)
+    with pytest.raises(ValueError, match="noise kind"):
+        denoise(model, picture, noise_sigma=25)
