@@ -7,8 +7,10 @@ models take the upload the MNIST way: grayscale, prepared, resized to the model'
 `estimate_sigma` guesses the noise level of an image from its finest wavelet coefficients.
 """
 
+import functools
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +24,29 @@ def is_photo_model(model):
     """Whether `model` is fully convolutional (takes any image size), as the `photo` family is."""
     shape = getattr(model, "example_shape", ())
     return len(shape) == 3 and shape[0] is None
+
+
+def cpu_has_bf16():
+    """Whether this CPU has bfloat16 matrix instructions (AMX or AVX-512 BF16), read from /proc/cpuinfo."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags
+
+
+@functools.lru_cache(maxsize=4)
+def inference_model(model):
+    """The fastest equivalent of a photo model here: a bfloat16 copy on CPUs with bf16 instructions, else itself.
+
+    `bench/photo_denoise.py` measures the copy at about twice the speed with the same PSNR to 0.01 dB
+    (the residual is still formed in float32).
+    """
+    if not (is_photo_model(model) and cpu_has_bf16()):
+        return model
+    from aecore.photo_training import as_policy
+
+    return as_policy(model, "mixed_bfloat16")
 
 
 def estimate_sigma(image):
@@ -175,7 +200,7 @@ def denoise(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True
             notes.append("this gray model turned the colour photo gray; pick a colour photo model to keep colour")
         reference = match_channels(image, channels)
         noisy = add_gaussian_noise(reference, noise_sigma, seed) if noise_sigma else reference
-        output = denoise_photo(model, noisy, on_progress=on_progress)
+        output = denoise_photo(inference_model(model), noisy, on_progress=on_progress)
     else:
         if noise_sigma is not None:
             raise ValueError("digit models take a noise kind and level (for example gaussian:0.4), not noise_sigma")

@@ -100,3 +100,46 @@ def points_and_planes(points, reconstructions, pca_projection, title="3-D points
                                   marker=dict(size=2, color="#2ca02c", opacity=0.8)))
     figure.update_layout(title=title, height=480, margin=dict(l=0, r=0, t=40, b=0))
     return figure
+
+
+def fit_for_display(image, max_side=1200):
+    """`image` (values in [0, 1]) as 8-bit, shrunk (area-averaged) so its long side is at most `max_side`.
+
+    Used to show a big photo on a page; downloads keep the full resolution.
+    """
+    from PIL import Image
+
+    pixels = (np.clip(np.asarray(image, np.float32), 0, 1) * 255).round().astype(np.uint8)
+    if pixels.ndim == 3 and pixels.shape[-1] == 1:
+        pixels = pixels[..., 0]
+    height, width = pixels.shape[:2]
+    scale = max_side / max(height, width)
+    if scale >= 1:
+        return pixels
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
+
+
+def before_after(before, after, position):
+    """One image: `before` left of the column at `position` (0-1 of the width), `after` right of it, a white line between."""
+    before, after = np.asarray(before, np.float32), np.asarray(after, np.float32)
+    if before.shape != after.shape:
+        raise ValueError(f"shapes differ: {before.shape} and {after.shape}")
+    width = before.shape[1]
+    split = int(round(np.clip(position, 0, 1) * width))
+    combined = np.concatenate([before[:, :split], after[:, split:]], axis=1)
+    if 0 < split < width:
+        combined[:, max(0, split - 1) : split + 1] = 1.0
+    return np.clip(combined, 0, 1)
+
+
+def zoom_crop(image, centre_x, centre_y, size=160, scale=2):
+    """A `size` x `size` crop of `image` around (centre_x, centre_y) (fractions of width and height), pixels repeated `scale` times."""
+    image = np.asarray(image, np.float32)
+    height, width = image.shape[:2]
+    side_h, side_w = min(size, height), min(size, width)
+    top = int(np.clip(round(centre_y * height - side_h / 2), 0, height - side_h))
+    left = int(np.clip(round(centre_x * width - side_w / 2), 0, width - side_w))
+    crop = image[top : top + side_h, left : left + side_w]
+    repeat = (scale, scale) + (1,) * (crop.ndim - 2)
+    return np.kron(crop, np.ones(repeat, np.float32)) if scale > 1 else crop

@@ -1,25 +1,29 @@
-"""Denoise your images: upload one, many or a zip; see prepared, noisy and denoised side by side."""
+"""Denoise your images: photos at full resolution in colour with a photo model, digits the MNIST way."""
 
 import numpy as np
 import streamlit as st
 
-from aecore.images import ImageError, prepare_for_model, read_upload, to_png, to_zip
+from aecore.denoise import denoise, is_photo_model
+from aecore.images import read_upload, to_png, to_zip
 from aecore.metrics import summarize
-from aecore.noise import add_noise
-from studio import common
+from studio import common, photo_view
 from studio.noise_controls import noise_controls
+from studio.text import plain
 
 SHOWN = 24  # result rows drawn on the page; the zip download holds every result
 
 st.title("Denoise your images")
-entry = common.require_model()
+entry = common.require_model(photos=True)
+if is_photo_model(entry.model):
+    photo_view.render(entry)
+    st.stop()
 
 controls, view = st.columns([1, 3])
 # No `type=` filter: files are judged by their content in aecore.images, and anything unusable is
 # reported by name (Streamlit's own extension check raises an exception instead of a message).
 uploads = controls.file_uploader(
     "Images or a zip of images", accept_multiple_files=True, key="denoise_upload",
-    help="PNG, JPEG, GIF, BMP, TIFF or WebP; a zip may hold up to 1,000 images",
+    help="PNG, JPEG, HEIC, AVIF, GIF, BMP, TIFF or WebP; a zip may hold up to 1,000 images",
 )
 digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_name in ("mnist", "digits", None),
                               key="denoise_digit_style",
@@ -27,39 +31,43 @@ digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_n
 add_noise_first = controls.toggle("Add noise first", value=False, key="denoise_add_noise",
                                   help="to see how the model copes; metrics compare with the clean prepared image")
 noise, seed = noise_controls(controls) if add_noise_first else (None, 0)
+if photo_view.photo_models():
+    controls.caption("Photos? Pick a photo model in the sidebar to denoise them at full size and in colour.")
 
 if not uploads:
     view.info("Upload one or more images (or a zip) to denoise them with the picked model.")
     st.stop()
 
-results, problems = [], []
+results, problems, photos = [], [], []
 with view:
     bar = st.progress(0.0, text="Reading uploads…")
     for number, upload in enumerate(uploads, start=1):
         for item in read_upload(upload.name, upload.getvalue()):
             if item.error:
-                problems.append(f"**{item.name}**: {item.error}")
+                problems.append(f"{item.name}: {item.error}")
                 continue
+            if photo_view.looks_like_photo(item.image):
+                photos.append(item.name)
             try:
-                prepared = prepare_for_model(item.image, entry.model.example_shape, digit_style)
-            except ImageError as error:
-                problems.append(f"**{item.name}**: {error}")
-                continue
-            results.append((item.name, prepared))
+                results.append((item.name, denoise(entry.model, item.image, noise=noise, seed=seed,
+                                                   digit_style=digit_style)))
+            except ValueError as error:  # includes ImageError: a blank picture, say
+                problems.append(f"{item.name}: {error}")
         bar.progress(number / len(uploads), text=f"Read {number} of {len(uploads)} uploads")
     bar.empty()
     for problem in problems[:SHOWN]:
-        st.warning(problem, icon=":material/broken_image:")
+        st.warning(plain(problem), icon=":material/broken_image:")
     if len(problems) > SHOWN:
         st.warning(f"… and {len(problems) - SHOWN} more files that could not be used.")
     if not results:
         st.error("None of the uploads could be used as an image.")
         st.stop()
 
-    clean = np.stack([prepared for _, prepared in results])
-    inputs = add_noise(clean, noise, seed=seed)
-    outputs = entry.model.reconstruct(inputs)
-    overall = summarize(clean, outputs, ["mse", "psnr", "ssim"])
+    if photos:
+        photo_view.offer_photo_model(photos)
+    prepared = np.stack([result.reference for _, result in results])
+    outputs = np.stack([result.output for _, result in results])
+    overall = summarize(prepared, outputs, ["mse", "psnr", "ssim"])
     st.success(f"Denoised {len(results)} image(s). Mean PSNR {overall['psnr']:.2f} dB, "
                f"SSIM {overall['ssim']:.3f} against the prepared input.")
     stems = [name.rsplit("/", 1)[-1].rsplit(".", 1)[0] for name, _ in results]
@@ -69,12 +77,12 @@ with view:
                        "denoised.zip", mime="application/zip", key="download_all")
     if len(results) > SHOWN:
         st.info(f"Showing the first {SHOWN} of {len(results)} results; the zip above holds all of them.")
-    for number, ((name, prepared), noisy, output) in enumerate(zip(results[:SHOWN], inputs, outputs), start=1):
+    for number, (name, result) in enumerate(results[:SHOWN], start=1):
         picture, numbers = st.columns([3, 1])
-        row = [prepared, noisy, output] if noise else [prepared, output]
+        row = [result.reference, result.noisy, result.output] if noise else [result.reference, result.output]
         with picture:
-            common.show_mosaic([row], caption=f"{name}: prepared · " + ("noisy · " if noise else "") + "denoised")
-        scores = summarize(prepared[np.newaxis], output[np.newaxis], ["mse", "psnr", "ssim"])
+            common.show_mosaic([row], caption=plain(name) + ": prepared · " + ("noisy · " if noise else "") + "denoised")
+        scores = summarize(result.reference[np.newaxis], result.output[np.newaxis], ["mse", "psnr", "ssim"])
         numbers.caption(f"MSE {scores['mse']:.4f}  \nPSNR {scores['psnr']:.2f} dB  \nSSIM {scores['ssim']:.3f}")
-        numbers.download_button("PNG", to_png(output), f"{stems[number - 1]}_denoised.png", mime="image/png",
+        numbers.download_button("PNG", to_png(result.output), f"{stems[number - 1]}_denoised.png", mime="image/png",
                                 key=f"download_{number}")

@@ -38,6 +38,12 @@ if not entry.is_image_model:
     st.info(f"{entry.key} works on 3-D points, not images: open **Linear AE vs PCA** to see it.")
     st.stop()
 
+if entry.is_photo_model:
+    from studio.photo_view import show_sample
+
+    show_sample(entry)
+    st.stop()
+
 st.subheader(f"Test images and their reconstructions by {entry.key.removeprefix(common.SESSION_PREFIX)}")
 count = st.slider("Images", 4, 24, 12, step=4, key="home_count")
 images, labels, data = common.test_images(entry, count)

@@ -48,6 +48,10 @@ class ModelEntry:
     def is_image_model(self):
         return len(self.model.example_shape) == 3
 
+    @property
+    def is_photo_model(self):
+        return self.card.get("architecture") == "photo"
+
 
 @st.cache_resource(show_spinner="Loading a pretrained model…", max_entries=32)
 def load_pretrained(path: str, modified: float):
@@ -154,6 +158,18 @@ def show_card(card):
     if not card:
         st.caption("This model has no card.")
         return
+    if card.get("architecture") == "photo":
+        scores = (card.get("test_metrics") or {}).get("model") or {}
+        lines = [f"**photo** · {'colour' if card.get('channels') == 3 else 'gray'} · any size, full resolution",
+                 f"code: bottleneck map of {card.get('options', {}).get('code_size', '?')} channels at 1/"
+                 f"{2 ** (len(card.get('options', {}).get('widths', [0])) - 1)} of the size",
+                 f"trained on {len(card.get('training_photos', []))} photos, {card.get('patches_seen', 0):,} patches",
+                 "noise: Gaussian, any sigma up to 55 of 255 (blind)"]
+        if scores:
+            lines.append("held-out PSNR: " + " · ".join(f"sigma {name.removeprefix('psnr_sigma')}: {value:.2f} dB"
+                                                       for name, value in scores.items()))
+        st.caption("  \n".join(lines))
+        return
     lines = [
         f"**{card.get('architecture', '?')}** · code {card.get('options', {}).get('code_size', '?')}",
         f"data: {card.get('dataset', '?')} ({card.get('data_source', 'unknown source')})",
@@ -194,11 +210,19 @@ def current_model():
     return model_entry(key) if key else None
 
 
-def require_model(images=True):
-    """The picked model; otherwise say what to do and stop the page (also for point models when `images`)."""
+def require_model(images=True, photos=False):
+    """The picked model; otherwise say what to do and stop the page.
+
+    Stops also for point models when `images`, and for photo models unless `photos`.
+    """
     entry = current_model()
     if entry is None:
         st.info("No model yet: train one on the Train page, or use Quick start on Home.")
+        st.stop()
+    if not photos and entry.is_photo_model:
+        st.info(f"{entry.key} is a photo denoiser for images of any size: it has no fixed-size test set or "
+                "2-D code to show here. Denoise a photo with it, or pick a digit model in the sidebar.")
+        st.page_link("app_pages/denoise.py", label="Denoise your images", icon=":material/auto_fix_high:")
         st.stop()
     if images and not entry.is_image_model:
         st.info(f"{entry.key} works on 3-D points, not images: open **Linear AE vs PCA**, "

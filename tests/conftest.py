@@ -49,7 +49,27 @@ def pretrained_dir(tmp_path_factory, mnist):
     save_trained(directory, "b_vae", "vae", small, TrainConfig(epochs=1))
     save_trained(directory, "c_points_linear", "linear", load_dataset("points3d"), TrainConfig(epochs=3),
                  code_size=2)
+    save_photo_model(directory, "d_photo_color", channels=3)
     return directory
+
+
+def save_photo_model(directory, name, channels):
+    """A small photo model, briefly fitted to denoise smooth synthetic pictures, saved with its card."""
+    from aecore import zoo
+    from aecore.architectures import build
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:32, 0:32] / 32.0
+    clean = np.stack([np.stack([0.5 + 0.4 * np.sin(3 * x * rng.random() + 2 * y * rng.random() + c)
+                                for c in range(channels)], -1) for _ in range(64)]).astype(np.float32)
+    noisy = clean + rng.normal(0, 0.1, clean.shape).astype(np.float32)
+    model = build("photo", input_shape=(None, None, channels), widths=[8, 16], bottleneck_blocks=1,
+                  learning_rate=2e-3)
+    model.fit(noisy, clean, epochs=10, batch_size=16, verbose=0)
+    stage = dict(epochs=10, steps=4, batch_size=16, patch_size=32, learning_rate=2e-3, max_sigma=55.0,
+                 clip_fraction=0.0, precision="float32", seed=0, seconds=1.0, patches=640, init=None)
+    card = zoo.make_photo_card(model, ["synthetic/sines.png"], {}, stage, [{"epoch": 10, "psnr_sigma25": 30.0}])
+    zoo.save_model(model, directory, name, card)
 
 
 def png_bytes(array):

@@ -1,0 +1,205 @@
+"""The Denoise page's photo mode: full-resolution colour photos, one at a time, with views to compare.
+
+Each upload is decoded (up to `PHOTO_PIXELS`; bigger ones are shrunk with a message), sent to the
+photo model that matches it (gray photos to the gray model, colour ones to the colour model) and
+kept as 8-bit arrays in the session, so moving a slider does not denoise again. A request holds at
+most `REQUEST_PIXELS` of photos; the rest are named and left for a next upload.
+"""
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from aecore.denoise import denoise, is_photo_model
+from aecore.figures import before_after, fit_for_display, zoom_crop
+from aecore.images import WORKING_PIXELS, Upload, is_gray, read_upload, to_png, to_zip
+from studio import common
+from studio.text import plain
+
+PHOTO_PIXELS = WORKING_PIXELS  # one photo is shrunk to this many pixels at most (16.8 MP)
+REQUEST_PIXELS = 4 * WORKING_PIXELS  # photos denoised in one request
+KEPT = 6  # results kept per session, the most recent
+
+
+def photo_models():
+    """`{channels: picker key}` of the photo models on offer (1: gray, 3: colour)."""
+    found = {}
+    for key, entry in common.available_models().items():
+        if entry.card.get("architecture") == "photo":
+            found.setdefault(entry.card.get("channels"), key)
+    return found
+
+
+def model_for(image, picked):
+    """The picker entry to denoise `image` with: the photo model of its colour if there is one, else `picked`."""
+    wanted = 1 if is_gray(image) else 3
+    key = photo_models().get(wanted)
+    entry = common.model_entry(key) if key else None
+    return entry if entry is not None and is_photo_model(entry.model) else picked
+
+
+def sample_photo():
+    """A photo to try the page with: scikit-learn's bundled 'china.jpg' (Creative Commons, see its README)."""
+    from sklearn.datasets import load_sample_image
+
+    return Upload("sample: china.jpg (scikit-learn)", image=load_sample_image("china.jpg").astype(np.float32) / 255)
+
+
+def results_store():
+    return st.session_state.setdefault("photo_results", {})
+
+
+def denoised(item, picked, sigma, seed, key, bar):
+    """The result for `item`, from the session's store or computed now (with `bar` showing progress)."""
+    store = results_store()
+    if key not in store:
+        entry = model_for(item.image, picked)
+        bar.progress(0.0, text=f"Denoising {plain(item.name)} with {entry.key}…")
+        result = denoise(entry.model, item.image, noise_sigma=sigma or None, seed=seed,
+                         on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
+        as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
+        store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
+                          noisy=as_bytes(result.noisy), output=as_bytes(result.output), notes=result.notes,
+                          sigma=result.estimated_sigma, seconds=result.seconds,
+                          scores=result.scores() if sigma else None, added=sigma)
+        while len(store) > KEPT:
+            store.pop(next(iter(store)))
+    return store[key]
+
+
+def show(result, number):
+    """One result: what happened, the views to compare, and the full-resolution download."""
+    height, width = result["output"].shape[:2]
+    st.subheader(plain(result["name"]), divider="gray")
+    line = (f"{width} x {height} px · {result['model']} · estimated noise of its input: sigma "
+            f"{result['sigma']:.1f} of 255 · {result['seconds']:.1f} s")
+    st.caption(line)
+    for note in result["notes"]:
+        st.info(note, icon=":material/info:")
+    if result["scores"]:
+        scores = result["scores"]
+        first, second, third = st.columns(3)
+        first.metric("Noise added", f"sigma {result['added']}")
+        second.metric("PSNR", f"{scores['psnr']:.2f} dB", f"{scores['psnr'] - scores['noisy_psnr']:+.2f} dB vs noisy")
+        third.metric("SSIM", f"{scores['ssim']:.3f}", f"{scores['ssim'] - scores['noisy_ssim']:+.3f} vs noisy")
+    before = result["noisy"]
+    side, wipe, zoom = st.tabs(["Side by side", "Before / after", "1:1 zoom"])
+    with side:
+        left, right = st.columns(2)
+        left.image(fit_for_display(before), caption="input" + (" with the added noise" if result["added"] else ""))
+        right.image(fit_for_display(result["output"]), caption="denoised")
+    with wipe:
+        position = st.slider("Divider (left: input, right: denoised)", 0, 100, 50, key=f"photo_wipe_{number}")
+        st.image(before_after(fit_for_display(before) / 255, fit_for_display(result["output"]) / 255, position / 100))
+    with zoom:
+        across, down = st.columns(2)
+        x = across.slider("Across", 0, 100, 50, key=f"photo_zoom_x_{number}", help="where the crop is, % of the width")
+        y = down.slider("Down", 0, 100, 50, key=f"photo_zoom_y_{number}", help="% of the height")
+        left, right = st.columns(2)
+        left.image(zoom_crop(before / 255, x / 100, y / 100), caption="input, pixels shown 2x")
+        right.image(zoom_crop(result["output"] / 255, x / 100, y / 100), caption="denoised, pixels shown 2x")
+    stem = result["name"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    st.download_button(f"Download the denoised photo ({width} x {height} PNG)", to_png(result["output"] / 255),
+                       f"{stem}_denoised.png", mime="image/png", key=f"photo_download_{number}")
+
+
+def render(picked):
+    """The page body when the picked model is a photo model."""
+    controls, view = st.columns([1, 3])
+    uploads = controls.file_uploader(
+        "Photos, or a zip of photos", accept_multiple_files=True, key="denoise_upload",
+        help="PNG, JPEG, HEIC, AVIF, WebP, TIFF, BMP or GIF, at full resolution and in colour; "
+             f"photos over {PHOTO_PIXELS / 1e6:.0f} megapixels are scaled down",
+    )
+    add_noise_first = controls.toggle("Add noise first", key="photo_add_noise",
+                                      help="add Gaussian noise to a clean photo, to measure PSNR and SSIM against it")
+    sigma = controls.slider("Noise sigma (0-255 scale)", 0, 50, 25, key="photo_sigma", disabled=not add_noise_first)
+    seed = controls.number_input("Noise seed", 0, 10**6, 0, key="photo_seed", disabled=not add_noise_first)
+    sigma = sigma if add_noise_first else 0
+    if not uploads and not controls.toggle("Try a sample photo", key="photo_sample",
+                                           help="scikit-learn's 'china.jpg', with noise added if you turn it on above"):
+        view.info("Upload a noisy photo to denoise it at full resolution, or try the sample photo. "
+                  "To see how well it works, upload a clean photo and turn on **Add noise first**.")
+        return
+    with view:
+        results, problems, held = [], [], 0
+        bar = st.progress(0.0, text="Reading uploads…")
+        for upload in uploads or [None]:
+            data = upload.getvalue() if upload is not None else b""
+            items = read_upload(upload.name, data, color=True, max_pixels=PHOTO_PIXELS) if upload else [sample_photo()]
+            for index, item in enumerate(items):
+                if item.error:
+                    problems.append(f"{item.name}: {item.error}")
+                    continue
+                pixels = item.image.shape[0] * item.image.shape[1]
+                if held + pixels > REQUEST_PIXELS:
+                    problems.append(f"{item.name}: not denoised, this upload already holds {held / 1e6:.0f} megapixels;"
+                                    " upload it again on its own")
+                    continue
+                held += pixels
+                source = hashlib.sha1(data).hexdigest() if upload else "sample"
+                key = (source, index, picked.key, sigma, int(seed))
+                results.append(denoised(item, picked, sigma, int(seed), key, bar))
+        bar.empty()
+        for problem in problems:
+            st.warning(plain(problem), icon=":material/broken_image:")
+        if not results:
+            st.error("None of the uploads could be used as a photo.")
+            return
+        st.success(f"Denoised {len(results)} photo(s) at full resolution.")
+        if len(results) > 1:
+            st.download_button("Download all denoised photos (.zip)",
+                               to_zip((f"{n:03d}_{r['name'].rsplit('/', 1)[-1].rsplit('.', 1)[0]}_denoised.png",
+                                       r["output"] / 255) for n, r in enumerate(results, start=1)),
+                               "denoised.zip", mime="application/zip", key="photo_download_all")
+        for number, result in enumerate(results, start=1):
+            show(result, number)
+
+
+def offer_photo_model(names):
+    """Under a digit model, for uploads that look like photos: say what happened and offer the photo model."""
+    models = photo_models()
+    key = models.get(3) or models.get(1)
+    shown = ", ".join(plain(name) for name in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    message = (f"{shown} look{'s' if len(names) == 1 else ''} like a photo, but the picked model only knows "
+               "28 x 28 digits and clothes, so it saw a small gray copy.")
+    if key is None:
+        st.info(message + " No photo model is installed here.", icon=":material/photo_camera:")
+        return
+    st.info(message + f" The photo model {plain(key)} denoises photos at full resolution and in colour.",
+            icon=":material/photo_camera:")
+    st.button(f"Switch to {key}", key="switch_to_photo_model", type="primary",
+              on_click=lambda: st.session_state.update(model=key))
+
+
+def looks_like_photo(image):
+    """A colour picture, or a big gray one with many mid tones (digits are mostly paper and ink)."""
+    if not is_gray(image):
+        return True
+    gray = image if image.ndim == 2 else image[..., 0]
+    mid_tones = np.mean((gray > 0.15) & (gray < 0.85))
+    return min(gray.shape[:2]) >= 128 and mid_tones > 0.3
+
+
+
+@st.cache_data(show_spinner="Denoising the sample photo…", max_entries=4)
+def sample_crop(key, sigma=25, size=256):
+    """The centre of the sample photo: clean, with noise of `sigma`, and denoised by the picker's `key` model."""
+    entry = common.model_entry(key)
+    image = sample_photo().image
+    top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
+    result = denoise(entry.model, image[top : top + size, left : left + size], noise_sigma=sigma, seed=0)
+    return result.reference, result.noisy, result.output, result.scores()
+
+
+def show_sample(entry, sigma=25):
+    """Home for a photo model: a noisy crop of the sample photo beside what the model makes of it."""
+    clean, noisy, output, scores = sample_crop(entry.key, sigma)
+    st.subheader(f"A photo with noise of sigma {sigma}, denoised by {entry.key.removeprefix(common.SESSION_PREFIX)}")
+    columns = st.columns(3)
+    for column, image, caption in zip(columns, (noisy, output, clean), (
+            f"noisy: {scores['noisy_psnr']:.2f} dB", f"denoised: {scores['psnr']:.2f} dB", "clean")):
+        column.image(zoom_crop(image, 0.5, 0.5, size=image.shape[0], scale=2), caption=caption)
+    st.caption("The centre of scikit-learn's sample photo 'china.jpg', shown 2x; PSNR against the clean crop.")
+    st.page_link("app_pages/denoise.py", label="Denoise your own photos", icon=":material/auto_fix_high:")

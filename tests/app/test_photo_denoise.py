@@ -1,0 +1,105 @@
+"""AppTest: the Denoise page with a photo model (full size, colour, compare views), and the way to it."""
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from tests.app.test_pages import PAGES, assert_clean, open_app
+
+PHOTO = "d_photo_color"
+
+
+def photo_bytes(height, width, format="PNG", noise=0.0):
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:height, 0:width] / 40.0
+    image = np.stack([0.5 + 0.3 * np.sin(x + y * (c + 1)) for c in range(3)], -1) + rng.normal(0, noise, (height, width, 3))
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def open_photo_page():
+    at = open_app()
+    at.sidebar.selectbox(key="model").set_value(PHOTO).run()
+    return at.switch_page("app_pages/denoise.py").run()
+
+
+def plain_text(elements):
+    return " ".join(element.value for element in elements).replace("\\", "")
+
+
+def test_a_colour_photo_comes_back_at_full_size_with_its_views_and_download(app_env):
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("noisy photo.jpg", photo_bytes(120, 200, "JPEG", 0.1),
+                                                       "image/jpeg")]).run()
+    assert_clean(at)
+    assert any("Denoised 1 photo(s) at full resolution" in s.value for s in at.success)
+    assert any("200 x 120 px" in c.value for c in at.caption)
+    assert any("estimated noise of its input" in c.value for c in at.caption)
+    labels = [button.label for button in at.get("download_button")]
+    assert "Download the denoised photo (200 x 120 PNG)" in labels
+    assert [tab.label for tab in at.tabs] == ["Side by side", "Before / after", "1:1 zoom"]
+    assert len(at.image) == 5  # side by side (2), the wipe (1), the zoomed crops (2)
+    at.slider(key="photo_wipe_1").set_value(20).run()  # moving a view does not denoise again
+    assert_clean(at)
+    assert len(at.session_state["photo_results"]) == 1
+
+
+def test_adding_noise_first_scores_against_the_clean_photo(app_env):
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("clean.png", photo_bytes(64, 96), "image/png")]).run()
+    assert at.slider(key="photo_sigma").disabled  # no noise to set until it is asked for
+    at.toggle(key="photo_add_noise").set_value(True).run()
+    at.slider(key="photo_sigma").set_value(30).run()
+    assert_clean(at)
+    names = [metric.label for metric in at.metric]
+    assert names == ["Noise added", "PSNR", "SSIM"]
+    assert at.metric[0].value == "sigma 30"
+    assert float(at.metric[1].value.split()[0]) > 0
+
+
+def test_the_sample_photo_works_without_an_upload(app_env):
+    at = open_photo_page()
+    assert any("Upload a noisy photo" in info.value for info in at.info)
+    at.toggle(key="photo_sample").set_value(True).run()
+    assert_clean(at)
+    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
+    assert any("640 x 427 px" in c.value for c in at.caption)
+
+
+def test_a_broken_file_is_named_and_the_rest_go_through(app_env):
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([
+        ("[ok](https://evil.example).png", b"\x89PNG\r\n\x1a\nbroken", "image/png"),
+        ("good.png", photo_bytes(40, 48), "image/png"),
+    ]).run()
+    assert_clean(at)
+    assert "[ok](https://evil.example).png" in plain_text(at.warning)
+    assert "\\[ok\\]\\(" in at.warning[0].value  # escaped: shown as text, never as a link
+    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
+
+
+def test_pages_without_a_photo_view_point_to_the_denoise_page(app_env):
+    at = open_app()
+    at.sidebar.selectbox(key="model").set_value(PHOTO).run()
+    assert_clean(at)
+    assert any("denoised:" in caption for image in at.image for caption in image.captions)  # Home's sample
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_clean(at)
+    at.switch_page("app_pages/latent.py").run()
+    assert any("photo denoiser" in info.value for info in at.info)
+    assert "held-out PSNR" in at.sidebar.caption[0].value
+
+
+def test_a_photo_sent_to_a_digit_model_gets_a_way_to_the_photo_model(app_env):
+    at = open_app("app_pages/denoise.py")
+    at.file_uploader(key="denoise_upload").set_value([("holiday.jpg", photo_bytes(300, 400, "JPEG"), "image/jpeg")])
+    at.run()
+    assert_clean(at)
+    assert any("looks like a photo" in info.value for info in at.info)
+    at.button(key="switch_to_photo_model").click().run()
+    assert_clean(at)
+    assert at.sidebar.selectbox(key="model").value == PHOTO
+    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
