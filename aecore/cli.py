@@ -92,7 +92,8 @@ def make_parser():
     photo.add_argument("--seed", type=int, default=0)
     photo.add_argument("--option", type=option_value, action="append", default=[],
                        help="model constructor option as key=JSON, for example widths=[32,64,128]")
-    photo.add_argument("--init", type=Path, default=None, help="resume from this saved photo model and its card")
+    photo.add_argument("--init", type=Path, default=None,
+                       help="resume from this saved photo model and its card (a gray one may start a colour model)")
     photo.add_argument("--out", required=True, type=Path, help="folder for NAME.keras and NAME.json")
     photo.add_argument("--name", default=None, help="file name stem (default photo_gray or photo_color)")
 
@@ -179,7 +180,7 @@ def command_train_photo(args):
     import keras
 
     from aecore.architectures import PhotoDenoiser, build
-    from aecore.photo_training import as_policy, train_photo_denoiser, validation_crops
+    from aecore.photo_training import as_policy, gray_to_colour, train_photo_denoiser, validation_crops
     from aecore.photos import PatchSampler, find_photos, read_photo
     from aecore.zoo import check_name, library_versions, load_card, load_model, make_photo_card, save_model
 
@@ -196,7 +197,11 @@ def command_train_photo(args):
         if args.option:
             raise ValueError("--option describes a new model; it does not apply with --init")
         model, prior = load_model(args.init), load_card(args.init)
-        if not isinstance(model, PhotoDenoiser) or model.example_shape[-1] != args.channels:
+        if not isinstance(model, PhotoDenoiser):
+            raise ValueError(f"{args.init} is not a photo model")
+        if model.example_shape[-1] == 1 and args.channels == 3:  # a colour model grown from a gray one
+            model, prior = gray_to_colour(model), {**prior, "grown_from_gray": args.init.name}
+        elif model.example_shape[-1] != args.channels:
             raise ValueError(f"{args.init} is not a {args.channels}-channel photo model")
         model = as_policy(model, args.precision)
     else:

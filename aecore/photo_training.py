@@ -31,6 +31,33 @@ def as_policy(model, policy):
     return copy
 
 
+def gray_to_colour(model):
+    """A colour photo model that starts from a trained gray one: the same body, the first and last layers spread over 3 channels.
+
+    The first convolution sees each channel with a third of the gray weights (so a gray picture gives
+    the same features), and the last predicts the same noise for each channel; colour training then
+    starts from a good denoiser instead of from scratch.
+    """
+    from aecore.architectures import PhotoDenoiser
+    from aecore.zoo import hyperparameters
+
+    if model.example_shape[-1] != 1:
+        raise ValueError("gray_to_colour takes a 1-channel photo model")
+    options = {**hyperparameters(model), "input_shape": (None, None, 3)}
+    colour = PhotoDenoiser(name=model.name, **options)
+    for source, target in ((model.encoder, colour.encoder), (model.decoder, colour.decoder)):
+        for layer in source.layers:
+            weights = layer.get_weights()
+            if not weights:
+                continue
+            if layer.name == "head":
+                weights = [np.repeat(weights[0], 3, axis=2) / 3]
+            elif layer.name == "noise":
+                weights = [np.repeat(weights[0], 3, axis=3)]
+            target.get_layer(layer.name).set_weights(weights)
+    return colour
+
+
 def validation_crops(photos, size=VALIDATION_CROP):
     """The centre `size` x `size` crop of each photo, as float32 in [0, 1]."""
     crops = []

@@ -99,6 +99,7 @@ def make_photo_card(model, files, prior, stage, history):
         "noise": f"gaussian, sigma 0-{stage['max_sigma']:g} of 255, blind",
         "recipe": {"optimizer": "adam", "loss": "mse", "schedule": "cosine decay to 1/10 per stage"},
         "stages": stages,
+        **({"grown_from_gray": prior["grown_from_gray"]} if "grown_from_gray" in prior else {}),
         "patches_seen": sum(s["patches"] for s in stages),
         "seconds": round(sum(s["seconds"] for s in stages), 1),
         "epochs": sum(s["epochs"] for s in stages),

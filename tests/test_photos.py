@@ -89,3 +89,15 @@ def test_train_photo_saves_every_epoch_and_resumes_with_init(photo_dir, tmp_path
 
     assert main([*resume, "--channels", "1", "--epochs", "1", "--init", str(out / "photo_color.keras")]) == 2
     assert "not a 1-channel photo model" in capsys.readouterr().err
+
+
+def test_a_colour_model_grown_from_a_gray_one_denoises_a_gray_picture_alike():
+    from aecore.architectures import build
+    from aecore.photo_training import gray_to_colour
+
+    gray = build("photo", input_shape=(None, None, 1), widths=[8, 16], bottleneck_blocks=1)
+    colour = gray_to_colour(gray)
+    assert colour.example_shape == (None, None, 3) and colour.widths == gray.widths
+    picture = np.random.default_rng(0).random((1, 16, 24, 1), dtype=np.float32)
+    np.testing.assert_allclose(colour.reconstruct(np.repeat(picture, 3, axis=-1)),
+                               np.repeat(gray.reconstruct(picture), 3, axis=-1), atol=1e-5)
