@@ -85,6 +85,10 @@ def make_parser():
     photo.add_argument("--max-sigma", type=float, default=55.0, help="largest noise sigma, 0-255 scale")
     photo.add_argument("--clip-fraction", type=float, default=0.5,
                        help="share of patches clipped to [0, 1] and rounded to 8 bits after the noise")
+    photo.add_argument("--scales", type=float, nargs=2, default=[0.15, 0.5], metavar=("MIN", "MAX"),
+                       help="range of the random scale applied to the photos (read at most 2560 px on a side)")
+    photo.add_argument("--detail-bias", type=float, default=0.5,
+                       help="share of patches picked as the most detailed of three candidates")
     photo.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
                        help="mixed_bfloat16 trains 2-3x faster on CPUs with AMX or AVX-512 BF16; saved as float32")
     photo.add_argument("--photos", type=Path, action="append", default=None,
@@ -206,10 +210,11 @@ def command_train_photo(args):
         model = as_policy(model, args.precision)
     else:
         model = build("photo", input_shape=(None, None, args.channels), **dict(args.option))
-    sampler = PatchSampler(photos, args.patch_size, args.batch_size, args.steps, args.max_sigma,
-                           clip_fraction=args.clip_fraction, seed=args.seed + len(prior.get("stages", [])))
+    sampler = PatchSampler(photos, args.patch_size, args.batch_size, args.steps, args.max_sigma, args.scales,
+                           args.clip_fraction, args.detail_bias, seed=args.seed + len(prior.get("stages", [])))
     stage = {key: getattr(args, key) for key in ("epochs", "steps", "batch_size", "patch_size", "learning_rate",
-                                                 "max_sigma", "clip_fraction", "precision", "seed")}
+                                                 "max_sigma", "scales", "clip_fraction", "detail_bias", "precision",
+                                                 "seed")}
     started = time.perf_counter()
 
     def save(history):

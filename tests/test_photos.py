@@ -101,3 +101,15 @@ def test_a_colour_model_grown_from_a_gray_one_denoises_a_gray_picture_alike():
     picture = np.random.default_rng(0).random((1, 16, 24, 1), dtype=np.float32)
     np.testing.assert_allclose(colour.reconstruct(np.repeat(picture, 3, axis=-1)),
                                np.repeat(gray.reconstruct(picture), 3, axis=-1), atol=1e-5)
+
+
+def test_detail_bias_picks_more_textured_patches(photo_dir):
+    photos = [read_photo(path, 1) for path in find_photos([photo_dir])]
+    flat = np.zeros((200, 200, 1), np.uint8)  # half the photos flat, as wallpapers' skies are
+    photos += [flat] * len(photos)
+
+    def mean_gradient(bias):
+        _, clean = PatchSampler(photos, patch_size=16, batch_size=256, detail_bias=bias, seed=2)[0]
+        return np.abs(np.diff(clean, axis=1)).mean()
+
+    assert mean_gradient(1.0) > 1.4 * mean_gradient(0.0)

@@ -154,7 +154,7 @@ def test_upload_of_only_broken_files_says_so(app_env):
     at = open_app("app_pages/denoise.py")
     at.file_uploader(key="denoise_upload").set_value(("empty.png", b"", "image/png")).run()
     assert not at.exception
-    assert any("empty.png" in w.value and "empty" in w.value for w in at.warning)
+    assert any("empty.png" in w.value.replace("\\", "") and "empty" in w.value for w in at.warning)
     assert any("None of the uploads" in e.value for e in at.error)
 
 

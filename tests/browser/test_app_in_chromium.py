@@ -116,3 +116,41 @@ def test_a_shared_link_opens_the_same_view(server, browser):
     for setting in ("model=b_vae", "noise=masking", "sigma=0.3", "seed=5"):
         assert setting in page.url
     page.close()
+
+
+def test_a_noisy_colour_photo_comes_back_full_size_in_colour(server, browser, screenshots, tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:1500, 0:2000] / 300.0
+    clean = np.stack([0.5 + 0.35 * np.sin(x * (c + 1) + y) for c in range(3)], -1)
+    noisy = Image.fromarray((np.clip(clean + rng.normal(0, 0.1, clean.shape), 0, 1) * 255).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # a phone held upright: the file is stored turned; the upright photo is 1500 x 2000
+    photo = tmp_path / "holiday.jpg"
+    noisy.save(photo, quality=92, exif=exif)
+    broken = tmp_path / "[ok](https:evil.example).png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+
+    page = open_page(browser, f"{server}/denoise?model=d_photo_color")
+    page.get_by_role("heading", name="Denoise your images").wait_for()
+    wait_until_idle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files([str(photo), str(broken)])
+    page.get_by_text("Denoised 1 photo(s) at full resolution").wait_for(timeout=120_000)
+    wait_until_idle(page)
+    assert_no_failure(page)
+    page.get_by_text("1500 x 2000 px", exact=False).wait_for()
+    assert page.locator('a[href*="evil.example"]').count() == 0  # the name is text, not a link
+    page.get_by_text("[ok](https:evil.example).png", exact=False).first.wait_for()
+    wait_for_images(page)
+    page.screenshot(path=str(screenshots / "denoise-photo.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the denoised photo (1500 x 2000 PNG)").click()
+    with Image.open(io.BytesIO(Path(download.value.path()).read_bytes())) as result:
+        assert result.size == (1500, 2000) and result.mode == "RGB"
+        pixels = np.asarray(result, np.float32)
+    assert np.abs(pixels[..., 0] - pixels[..., 2]).mean() > 10  # still in colour
+    page.close()
