@@ -147,3 +147,29 @@ def test_to_zip_holds_pngs(digit):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == ["a.png", "b.png"]
         assert load_image(archive.read("b.png")).shape == (28, 28)
+
+
+@pytest.mark.parametrize("format", ["AVIF", "HEIF"])
+def test_phone_formats_decode_in_colour(format):
+    y, x = np.mgrid[0:40, 0:60]
+    rgb = np.stack([x * 4, y * 6, np.full_like(x, 128)], -1).astype(np.uint8)
+    image = load_image(encode(Image.fromarray(rgb), format, quality=95), color=True)
+    assert image.shape == (40, 60, 3) and image.dtype == np.float32
+    assert np.abs(image * 255 - rgb).mean() < 6
+
+
+def test_colour_decoding_keeps_colour_orientation_and_shrinks_big_images():
+    rgb = np.zeros((30, 80, 3), np.uint8)
+    rgb[..., 0] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned; upright it is 80 high and 30 wide
+    image = load_image(encode(Image.fromarray(rgb), "JPEG", exif=exif, quality=95), color=True)
+    assert image.shape == (80, 30, 3) and image[..., 0].mean() > 0.9 and image[..., 2].mean() < 0.1
+    small = load_image(encode(Image.fromarray(rgb), "PNG"), color=True, max_pixels=600)
+    assert small.shape[0] * small.shape[1] <= 600 and abs(small.shape[1] / small.shape[0] - 80 / 30) < 0.2
+
+
+def test_pixels_that_are_not_numbers_are_refused():
+    pixels = np.full((8, 8), np.nan, np.float32)
+    with pytest.raises(ImageError, match="not finite"):
+        load_image(encode(Image.fromarray(pixels, "F"), "TIFF"))
