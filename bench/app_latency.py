@@ -33,12 +33,11 @@ def median_ms(work, repeats):
 
 
 def denoise_uploads(model, name, data):
-    """What the Denoise page does with one upload: read, prepare, denoise, encode the PNGs."""
-    from aecore.images import prepare_for_model, read_upload, to_png
+    """What the Denoise page does with one upload: read, denoise each image (aecore.denoise), encode the PNGs."""
+    from aecore.denoise import denoise
+    from aecore.images import read_upload, to_png
 
-    prepared = [prepare_for_model(item.image, model.example_shape) for item in read_upload(name, data) if item.image is not None]
-    outputs = model.reconstruct(np.stack(prepared))
-    return [to_png(output) for output in outputs]
+    return [to_png(denoise(model, item.image).output) for item in read_upload(name, data) if item.image is not None]
 
 
 def browser_timings(digit_png, digit_png_2):

@@ -1,0 +1,71 @@
+"""Memory and time of denoising one big photo through aecore.denoise, each variant in a fresh process.
+
+Each row runs in its own Python process: load the model, note the resident memory, denoise a
+synthetic noisy photo of the given size, and report the peak resident memory above that baseline
+(VmHWM minus VmRSS before) and the seconds per megapixel.
+
+    python bench/photo_memory.py                       # 12 MP colour, tiled at 512, float32 and bfloat16
+    python bench/photo_memory.py --megapixels 2 --tiles 512 4096
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+import numpy as np
+from aecore.denoise import denoise_photo, inference_model
+from aecore.zoo import load_model
+
+def memory():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+model = load_model({model!r})
+if {fast!r}:
+    model = inference_model(model)
+width, height = {width}, {height}
+rng = np.random.default_rng(0)
+y, x = np.mgrid[0:height, 0:width].astype(np.float32) / 300
+photo = np.stack([0.5 + 0.3 * np.sin(x * (c + 1) + y) for c in range(model.example_shape[-1])], -1)
+photo = (photo + rng.normal(0, 0.1, photo.shape)).astype(np.float32)
+warm = denoise_photo(model, photo[:64, :64])
+before, _ = memory()
+steps = []
+started = time.perf_counter()
+denoise_photo(model, photo, tile={tile}, on_progress=steps.append)
+seconds = time.perf_counter() - started
+_, peak = memory()
+print(json.dumps(dict(baseline_mb=before, peak_above_mb=peak - before, seconds=seconds, progress_calls=len(steps))))
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "pretrained" / "photo_color.keras")
+    parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--tiles", type=int, nargs="+", default=[512])
+    args = parser.parse_args()
+    width = int(round((args.megapixels * 1e6 * 4 / 3) ** 0.5))
+    height = int(round(args.megapixels * 1e6 / width))
+    print(f"model {args.model.name}; a {width} x {height} photo ({width * height / 1e6:.1f} MP)\n")
+    print("| tile | precision | peak memory above the loaded model (MB) | seconds | s/MP | progress calls |")
+    print("|---|---|---|---|---|---|")
+    for tile in args.tiles:
+        for fast in (False, True):
+            code = CHILD.format(root=str(ROOT), model=str(args.model), fast=fast, width=width, height=height, tile=tile)
+            output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            row = json.loads(output.strip().splitlines()[-1])
+            precision = "bfloat16 where the CPU has it" if fast else "float32"
+            print(f"| {tile} | {precision} | {row['peak_above_mb']:.0f} | {row['seconds']:.1f} | "
+                  f"{row['seconds'] / (width * height / 1e6):.2f} | {row['progress_calls']} |")
+
+
+if __name__ == "__main__":
+    main()
