@@ -163,11 +163,28 @@ def prepare_for_model(gray: np.ndarray, input_shape, digit_style=True) -> np.nda
 
 @dataclass
 class Upload:
-    """One image out of an upload: its display name and either pixels or the reason it failed."""
+    """One image out of an upload: its display name and either pixels or the reason it failed.
+
+    `note` says when the image was scaled down to fit the pixel limit.
+    """
 
     name: str
     image: np.ndarray | None = None
     error: str | None = None
+    note: str | None = None
+
+
+def _decode(name, data, color, max_pixels):
+    """One image file as an `Upload`: its pixels and a note if it was scaled down, or the reason it failed."""
+    try:
+        image = load_image(data, color, max_pixels)
+    except ImageError as error:
+        return Upload(name, error=str(error))
+    declared, note = declared_size(data), None
+    if declared and declared != (image.shape[1], image.shape[0]):
+        note = (f"scaled down from {declared[0]} x {declared[1]} to {image.shape[1]} x {image.shape[0]} pixels "
+                f"(the limit is {max_pixels / 1e6:.1f} megapixels)")
+    return Upload(name, image=image, note=note)
 
 
 def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:
@@ -177,10 +194,7 @@ def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = W
     """
     if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
         return read_zip(name, data, color, max_pixels)
-    try:
-        return [Upload(name, image=load_image(data, color, max_pixels))]
-    except ImageError as error:
-        return [Upload(name, error=str(error))]
+    return [_decode(name, data, color, max_pixels)]
 
 
 def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:
@@ -218,10 +232,7 @@ def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORK
         if len(content) > MAX_FILE_BYTES or total > MAX_ZIP_TOTAL_BYTES:
             uploads.append(Upload(label, error="too large once decompressed"))
             continue
-        try:
-            uploads.append(Upload(label, image=load_image(content, color, max_pixels)))
-        except ImageError as error:
-            uploads.append(Upload(label, error=str(error)))
+        uploads.append(_decode(label, content, color, max_pixels))
     return uploads
 
 

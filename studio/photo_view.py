@@ -60,7 +60,8 @@ def denoised(item, picked, sigma, seed, key, bar):
                          on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
         as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
-                          noisy=as_bytes(result.noisy), output=as_bytes(result.output), notes=result.notes,
+                          noisy=as_bytes(result.noisy), output=as_bytes(result.output),
+                          notes=[note for note in (item.note, *result.notes) if note],
                           sigma=result.estimated_sigma, seconds=result.seconds,
                           scores=result.scores() if sigma else None, added=sigma)
         while len(store) > KEPT:

@@ -173,3 +173,12 @@ def test_pixels_that_are_not_numbers_are_refused():
     pixels = np.full((8, 8), np.nan, np.float32)
     with pytest.raises(ImageError, match="not finite"):
         load_image(encode(Image.fromarray(pixels, "F"), "TIFF"))
+
+
+def test_an_image_over_the_working_size_is_scaled_down_with_a_note():
+    big = encode(Image.new("RGB", (300, 200), (10, 200, 30)), "PNG")
+    [item] = read_upload("big.png", big, color=True, max_pixels=6000)
+    assert item.error is None and item.image.shape[0] * item.image.shape[1] <= 6000
+    assert item.note.startswith("scaled down from 300 x 200 to 94 x 63 pixels")
+    [same] = read_upload("big.png", big, color=True)
+    assert same.note is None and same.image.shape == (200, 300, 3)

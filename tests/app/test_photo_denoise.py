@@ -103,3 +103,14 @@ def test_a_photo_sent_to_a_digit_model_gets_a_way_to_the_photo_model(app_env):
     assert_clean(at)
     assert at.sidebar.selectbox(key="model").value == PHOTO
     assert any("Denoised 1 photo(s)" in s.value for s in at.success)
+
+
+def test_a_photo_over_the_limit_is_scaled_down_and_says_so(app_env, monkeypatch):
+    from studio import photo_view
+
+    monkeypatch.setattr(photo_view, "PHOTO_PIXELS", 4000)
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("big.png", photo_bytes(100, 160), "image/png")]).run()
+    assert_clean(at)
+    assert any("scaled down from 160 x 100 to 80 x 50 pixels" in info.value for info in at.info)
+    assert any("80 x 50 px" in caption.value for caption in at.caption)
