@@ -270,6 +270,10 @@ def command_denoise(args):
         raise ValueError(f"the model takes vectors of shape {model.example_shape}, not images")
     data = args.input.read_bytes()
     photo = is_photo_model(model)
+    if photo and args.noise:
+        raise ValueError("photo models take --sigma (0-255 scale), not --noise")
+    if not photo and args.sigma is not None:
+        raise ValueError("digit models take --noise KIND:LEVEL (for example gaussian:0.4), not --sigma")
     image = load_image(data, color=photo)
     if photo and declared_size(data) and image.shape[1::-1] != declared_size(data):
         print(f"shrunk from {declared_size(data)[0]} x {declared_size(data)[1]} to {image.shape[1]} x {image.shape[0]}"

@@ -94,12 +94,16 @@ def show(result, number):
         position = st.slider("Divider (left: input, right: denoised)", 0, 100, 50, key=f"photo_wipe_{number}")
         st.image(before_after(fit_for_display(before) / 255, fit_for_display(result["output"]) / 255, position / 100))
     with zoom:
-        across, down = st.columns(2)
+        across, down, magnify = st.columns([2, 2, 1])
         x = across.slider("Across", 0, 100, 50, key=f"photo_zoom_x_{number}", help="where the crop is, % of the width")
         y = down.slider("Down", 0, 100, 50, key=f"photo_zoom_y_{number}", help="% of the height")
+        scale = magnify.radio("Pixels shown", [1, 2, 4], index=1, key=f"photo_zoom_scale_{number}", horizontal=True,
+                              format_func=lambda s: f"{s}x")
+        size = 320 // scale
         left, right = st.columns(2)
-        left.image(zoom_crop(before / 255, x / 100, y / 100), caption="input, pixels shown 2x")
-        right.image(zoom_crop(result["output"] / 255, x / 100, y / 100), caption="denoised, pixels shown 2x")
+        left.image(zoom_crop(before / 255, x / 100, y / 100, size, scale), caption=f"input, {size} x {size} px at {scale}x")
+        right.image(zoom_crop(result["output"] / 255, x / 100, y / 100, size, scale),
+                    caption=f"denoised, {size} x {size} px at {scale}x")
     stem = result["name"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
     st.download_button(f"Download the denoised photo ({width} x {height} PNG)", to_png(result["output"] / 255),
                        f"{stem}_denoised.png", mime="image/png", key=f"photo_download_{number}")

@@ -104,3 +104,22 @@ def test_denoise_rejects_a_broken_image(trained_model, mnist, tmp_path):
     broken.write_bytes(to_png(mnist.x_test[0])[:80])
     completed = run("denoise", str(out / "conv_mnist_gaussian0.4.keras"), str(broken), str(tmp_path / "o.png"))
     assert completed.returncode == 2 and "damaged or truncated" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_denoise_with_a_photo_model_writes_the_full_size_colour_photo(tmp_path):
+    import numpy as np
+
+    from tests.conftest import save_photo_model
+
+    save_photo_model(tmp_path, "photo", channels=3)
+    y, x = np.mgrid[0:100, 0:150] / 30.0
+    photo = np.stack([0.5 + 0.3 * np.sin(x * (c + 1) + y) for c in range(3)], -1)
+    source, target = tmp_path / "photo.png", tmp_path / "out.png"
+    source.write_bytes(to_png(photo))
+    completed = run("denoise", str(tmp_path / "photo.keras"), str(source), str(target), "--sigma", "20")
+    assert completed.returncode == 0, completed.stderr
+    output = load_image(target.read_bytes(), color=True)
+    assert output.shape == (100, 150, 3) and np.abs(output[..., 0] - output[..., 2]).mean() > 0.05
+    assert "150 x 100" in completed.stdout and "psnr" in completed.stdout and "estimated input noise" in completed.stdout
+    wrong = run("denoise", str(tmp_path / "photo.keras"), str(source), str(target), "--noise", "gaussian:0.2")
+    assert wrong.returncode == 2 and "take --sigma" in wrong.stderr and "Traceback" not in wrong.stderr
