@@ -41,3 +41,31 @@ def test_code_heatmap_is_near_square():
 def test_points_and_planes_shows_three_clouds():
     cloud = np.zeros((5, 3))
     assert len(points_and_planes(cloud, cloud, cloud).data) == 3
+
+
+def test_before_after_splits_at_the_divider_with_a_line():
+    from aecore.figures import before_after
+
+    before, after = np.zeros((4, 10, 3), np.float32), np.full((4, 10, 3), 0.5, np.float32)
+    combined = before_after(before, after, 0.3)
+    assert combined.shape == (4, 10, 3)
+    assert (combined[:, :2] == 0).all() and (combined[:, 2:4] == 1).all() and (combined[:, 4:] == 0.5).all()
+    np.testing.assert_array_equal(before_after(before, after, 0), after)
+    np.testing.assert_array_equal(before_after(before, after, 1), before)
+
+
+def test_zoom_crop_stays_inside_and_repeats_pixels():
+    from aecore.figures import zoom_crop
+
+    image = np.arange(20 * 30, dtype=np.float32).reshape(20, 30) / 600
+    crop = zoom_crop(image, 1.0, 0.0, size=8, scale=2)
+    assert crop.shape == (16, 16)
+    np.testing.assert_array_equal(crop[::2, ::2], image[:8, -8:])
+
+
+def test_fit_for_display_shrinks_long_photos_to_8_bit():
+    from aecore.figures import fit_for_display
+
+    shown = fit_for_display(np.ones((300, 2400, 1), np.float32), max_side=600)
+    assert shown.shape == (75, 600) and shown.dtype == np.uint8 and (shown == 255).all()
+    assert fit_for_display(np.zeros((10, 10, 3), np.float32)).shape == (10, 10, 3)
