@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -193,3 +194,13 @@ def test_the_whole_hostile_corpus_through_the_denoise_page(app_env):
     assert all(name in reported for name in first_failures[:10])
     assert any("Showing the first 24 of" in i.value for i in at.info)
     assert "Download all denoised images (.zip)" in [b.label for b in at.get("download_button")]
+
+
+def test_fashion_models_work_after_the_readme_install(monkeypatch):
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(Path(APP).parent / "pretrained"))
+    for model in ("fashion_dense64", "fashion_conv_gaussian0.2"):
+        at = open_app(query={"model": model})
+        assert_clean(at)
+        assert picked_model(at) == model and "reconstructions" in image_captions(at)[0]
+        at.switch_page("app_pages/reconstructions.py").run()
+        assert_clean(at)
