@@ -1,8 +1,8 @@
-"""Autoencoder Studio: the Streamlit entry point. Pages live in pages/, logic in aecore."""
+"""Autoencoder Studio: the Streamlit entry point. Pages live in app_pages/ (run by st.navigation), logic in aecore."""
 
 import streamlit as st
 
-from studio import common
+from studio import common, settings
 
 st.set_page_config(page_title="Autoencoder Studio", page_icon=":material/blur_on:", layout="wide")
 
@@ -16,6 +16,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+settings.keep()  # before any page draws, so the Train page's settings survive a visit elsewhere
 common.guarded(common.collect_finished_training)
 common.guarded(common.sidebar)
 common.guarded(page.run)

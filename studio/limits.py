@@ -37,3 +37,13 @@ def training_limits():
     if hosted:
         return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=2)
     return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=4)
+
+
+def counts_up_to(available, steps):
+    """The counts a control offers: the `steps` below what exists, then the most it may use.
+
+    The last choice is `available` itself when the largest step would ask for more than exists, so
+    a control never offers images that are not there.
+    """
+    largest = min(available, max(steps))
+    return [step for step in steps if step < largest] + [largest]

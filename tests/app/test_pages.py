@@ -4,9 +4,12 @@ import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from aecore.datasets import load_dataset
+from aecore.noise import add_noise
 from tests.app.conftest import APP, start_training, wait_for_training
 from tests.conftest import png_bytes
 
@@ -204,3 +207,57 @@ def test_fashion_models_work_after_the_readme_install(monkeypatch):
         assert picked_model(at) == model and "reconstructions" in image_captions(at)[0]
         at.switch_page("app_pages/reconstructions.py").run()
         assert_clean(at)
+
+
+def test_train_settings_survive_a_page_switch(app_env):
+    at = open_app("app_pages/train.py")
+    at.selectbox(key="train_architecture").set_value("conv")
+    at.slider(key="train_epochs").set_value(1)
+    at.selectbox(key="train_noise").set_value("gaussian").run()
+    at.slider(key="train_noise_level").set_value(0.3)
+    at.select_slider(key="train_count").set_value(500).run()
+    for page in ("app_pages/home.py", "app_pages/latent.py", "app_pages/train.py"):
+        at.switch_page(page).run()
+        assert_clean(at)
+    assert at.selectbox(key="train_architecture").value == "conv"
+    assert at.slider(key="train_epochs").value == 1
+    assert at.selectbox(key="train_noise").value == "gaussian"
+    assert at.slider(key="train_noise_level").value == pytest.approx(0.3)
+    assert at.select_slider(key="train_count").value == 500
+    at.button(key="start_training").click().run()  # Start trains what the page shows
+    run = at.session_state["training"]
+    assert run["name"].startswith("conv_mnist_") and str(run["job"].config.noise) == "gaussian:0.3"
+    assert len(run["job"].dataset.x_train) == 500 and run["job"].config.epochs == 1
+    wait_for_training(at)
+
+
+def test_train_page_offers_only_the_images_that_exist(app_env):
+    at = open_app("app_pages/train.py")
+    available = len(load_dataset("mnist").x_train)
+    assert at.select_slider(key="train_count").options[-1] == f"{available:,}"
+    at.selectbox(key="dataset").set_value("digits").run()
+    assert_clean(at)
+    assert at.select_slider(key="train_count").options == ["500", "1,000", f"{len(load_dataset('digits').x_train):,}"]
+    assert any(f"{len(load_dataset('digits').x_train):,} training images" in c.value for c in at.caption)
+
+
+def test_noise_level_is_off_without_noise_and_follows_the_kind(app_env):
+    at = open_app("app_pages/train.py")
+    assert at.selectbox(key="train_noise").value == "none" and at.slider(key="train_noise_level").disabled
+    at.selectbox(key="train_noise").set_value("gaussian").run()
+    at.slider(key="train_noise_level").set_value(0.9).run()
+    at.selectbox(key="train_noise").set_value("masking").run()
+    assert_clean(at)
+    assert not at.warning and at.slider(key="train_noise_level").value == pytest.approx(0.5)
+    assert at.slider(key="train_noise_level").max == pytest.approx(0.5)
+
+
+def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
+    at = start_training("dense", epochs=1, count=500, noise="gaussian", level=0.5)
+    at = wait_for_training(at)
+    run = at.session_state["training"]
+    job = run["job"]
+    noisy = add_noise(run["preview_originals"], job.config.noise, seed=0)
+    np.testing.assert_allclose(job.preview, noisy)
+    np.testing.assert_allclose(job.preview_outputs, job.result.model.reconstruct(noisy), rtol=1e-5, atol=1e-6)
+    assert any("noisy inputs, their reconstructions" in caption for caption in image_captions(at))
