@@ -10,7 +10,7 @@ from aecore.figures import loss_curves
 from aecore.noise import NOISE_KINDS, Noise, add_noise
 from aecore.training import TrainConfig, TrainingJob
 from studio import common, settings
-from studio.limits import counts_up_to, training_limits
+from studio.limits import count_control, counts_up_to, training_limits
 from studio.noise_controls import fit_level_to_kind, largest_level
 from studio.settings import TRAIN_DEFAULTS
 
@@ -37,11 +37,9 @@ code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, key="train
 epochs = middle.slider("Epochs", 1, limits.max_epochs, key="train_epochs")
 batch_size = middle.selectbox("Batch size", [32, 64, 128, 256], key="train_batch")
 counts = counts_up_to(len(data.x_train), range(500, limits.max_train_images + 1, 500))
-if st.session_state["train_count"] not in counts:  # another dataset: the nearest count this one has
-    st.session_state["train_count"] = min(counts, key=lambda count: abs(count - st.session_state["train_count"]))
-train_count = middle.select_slider("Training images", counts, key="train_count", format_func=lambda n: f"{n:,}",
-                                   help=f"this dataset has {len(data.x_train):,} training images here"
-                                   + (f"; at most {limits.max_train_images:,} per run" if limits.hosted else ""))
+train_count = count_control(middle, "Training images", counts, "train_count", TRAIN_DEFAULTS["train_count"],
+                            help=f"this dataset has {len(data.x_train):,} training images here"
+                            + (f"; at most {limits.max_train_images:,} per run" if limits.hosted else ""))
 optimizer = right.selectbox("Optimizer", ["(recipe)", *OPTIMIZERS], key="train_optimizer")
 learning_rate = right.number_input("Learning rate (0 = the recipe's)", 0.0, 10.0, format="%.4f",
                                    key="train_learning_rate")

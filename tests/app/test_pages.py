@@ -261,3 +261,31 @@ def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
     np.testing.assert_allclose(job.preview, noisy)
     np.testing.assert_allclose(job.preview_outputs, job.result.model.reconstruct(noisy), rtol=1e-5, atol=1e-6)
     assert any("noisy inputs, their reconstructions" in caption for caption in image_captions(at))
+
+
+def test_latent_page_offers_only_the_test_images_that_exist(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    assert at.select_slider(key="latent_count").options == ["200", "500", "1,000", "2,000", "5,000"]
+    at.select_slider(key="latent_count").set_value(5000).run()
+    assert_clean(at)
+    at.sidebar.selectbox(key="model").set_value("c_points_linear").run()
+    assert_clean(at)
+    points = len(load_dataset("points3d").x_test)
+    assert not at.select_slider and any(f"all {points:,} there are" in c.value for c in at.caption)
+    assert f"{points:,} test images" in at.get("plotly_chart")[0].proto.spec
+
+
+def test_reconstructions_without_noise_show_no_noisy_row_and_no_gain(app_env):
+    at = open_app("app_pages/reconstructions.py")
+    at.slider(key="sigma").set_value(0.0).run()
+    assert_clean(at)
+    assert [metric.label for metric in at.metric] == ["Mean MSE", "Mean PSNR", "Mean SSIM"]
+    assert "noisy" not in image_captions(at)[0]
+
+
+def test_switching_the_noise_kind_keeps_a_level_it_allows_without_a_warning(app_env):
+    at = open_app("app_pages/reconstructions.py")
+    at.slider(key="sigma").set_value(0.9).run()
+    at.selectbox(key="noise").set_value("masking").run()
+    assert_clean(at)
+    assert not at.warning and at.slider(key="sigma").value == pytest.approx(0.5)
