@@ -66,7 +66,7 @@ if start:
         stamp = datetime.datetime.now().strftime("%H%M%S")
         st.session_state["training"] = {
             "job": job.start(),
-            "name": f"{architecture}_{dataset_name}_{stamp}",
+            "name": f"{architecture}_{dataset_name.removesuffix('_mnist')}_{stamp}",  # short enough for the picker
             "preview_originals": originals,
             "recipe": recipe(architecture, **{key: value for key, value in options.items() if key != "code_size"}),
         }

@@ -205,6 +205,9 @@ def test_fashion_models_work_after_the_readme_install(monkeypatch):
         at = open_app(query={"model": model})
         assert_clean(at)
         assert picked_model(at) == model and "reconstructions" in image_captions(at)[0]
+        card = at.sidebar.caption[0].value
+        assert "AECORE_DATA_DIR" not in card and "60,000 training images" in card
+        assert "the full data set, from a data folder on this machine" in card
         at.switch_page("app_pages/reconstructions.py").run()
         assert_clean(at)
 
@@ -289,3 +292,14 @@ def test_switching_the_noise_kind_keeps_a_level_it_allows_without_a_warning(app_
     at.selectbox(key="noise").set_value("masking").run()
     assert_clean(at)
     assert not at.warning and at.slider(key="sigma").value == pytest.approx(0.5)
+
+
+def test_model_picker_labels_fit_the_sidebar(monkeypatch):
+    # Measured in Chromium: the sidebar's selectbox (240 px wide) shows about 30 characters, then cuts.
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(Path(APP).parent / "pretrained"))
+    at = open_app()
+    labels = at.sidebar.selectbox(key="model").options
+    assert len(labels) > 10 and "mnist_conv_gaussian0.4" in labels
+    assert max(map(len, labels)) <= 28, max(labels, key=len)
+    card = at.sidebar.caption[0].value
+    assert "pretrained" in card and "conv" in card and "gaussian:0.4" in card
