@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from studio import common, settings
+from studio import common
 
 st.set_page_config(page_title="Autoencoder Studio", page_icon=":material/blur_on:", layout="wide")
 
@@ -16,7 +16,6 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-settings.keep()  # before any page draws, so the Train page's settings survive a visit elsewhere
 common.guarded(common.collect_finished_training)
 common.guarded(common.sidebar)
 common.guarded(page.run)

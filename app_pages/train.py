@@ -23,8 +23,9 @@ run = st.session_state.get("training")
 running = run is not None and not run["job"].done
 
 datasets = [name for name in DATASETS if name != "points3d"]  # points3d belongs to the Linear AE vs PCA page
+defaults = {**TRAIN_DEFAULTS, "train_epochs": min(TRAIN_DEFAULTS["train_epochs"], limits.max_epochs)}
+settings.restore({"dataset": None, **defaults})  # what this visitor set before visiting other pages
 common.query_default("dataset", lambda value: value if value in datasets else "mnist", "mnist")
-settings.seed({**TRAIN_DEFAULTS, "train_epochs": min(TRAIN_DEFAULTS["train_epochs"], limits.max_epochs)})
 
 left, middle, right = st.columns(3)
 descriptions = list_models()
@@ -49,6 +50,7 @@ noise_kind = right.selectbox("Noise", ["none", *NOISE_KINDS], key="train_noise",
 noise_level = right.slider("Noise level (sigma for gaussian)", 0.0, largest_level(noise_kind), step=0.05,
                            key="train_noise_level", disabled=noise_kind == "none")
 start = st.button("Start training", type="primary", disabled=running, key="start_training")
+settings.save(["dataset", *defaults])
 
 common.share(dataset=dataset_name)
 

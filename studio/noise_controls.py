@@ -12,13 +12,13 @@ def largest_level(kind):
 
 
 def fit_level_to_kind(kind_key, level_key):
-    """A callback for the kind widget: bring the level within the new kind's range without a word.
+    """A callback for the kind widget: keep the level, brought within the new kind's range without a word.
 
-    The person only switched the kind; the level they had set is kept where the new kind allows it.
+    The person only switched the kind. The level is written back even when it fits: a slider with
+    another range is a new widget to Streamlit, which would otherwise start it at its minimum.
     """
     maximum = largest_level(st.session_state[kind_key])
-    if st.session_state.get(level_key, 0.0) > maximum:
-        st.session_state[level_key] = maximum
+    st.session_state[level_key] = min(st.session_state.get(level_key, 0.0), maximum)
 
 
 def noise_controls(container, default_kind="gaussian", default_level=0.4):

@@ -1,15 +1,16 @@
 """Page settings that outlive a page switch within a session.
 
-Streamlit deletes a widget's value from session state after a script run that does not draw the
-widget, so the Train page came back with its defaults after a visit to another page, beside a run
-that used other settings. Assigning each kept key to itself on every run, before the page draws,
-marks the value as the app's own, which Streamlit keeps ("Working with widgets in multipage apps",
-option 3 of Streamlit's docs). Widgets with kept keys take their defaults from `seed`, never from a
-`value=` argument, which Streamlit would otherwise report as set twice.
+Streamlit deletes a widget's value from session state once a run goes by without drawing the widget
+(and, in a browser, also after the Train page's progress fragment has polled), so the Train page
+came back with its defaults beside a run that used other settings. A page therefore saves its
+settings into a plain dict in session state, which Streamlit never cleans up, and restores any
+missing widget value from it before drawing. Widgets restored this way take their defaults from
+here, never from a `value=` argument, which Streamlit would report as set twice.
 """
 
 import streamlit as st
 
+SAVED = "saved_settings"
 TRAIN_DEFAULTS = {
     "train_architecture": "dense",
     "train_code_size": 0,
@@ -22,17 +23,20 @@ TRAIN_DEFAULTS = {
     "train_noise": "none",
     "train_noise_level": 0.4,
 }
-KEPT = ("dataset", *TRAIN_DEFAULTS)
 
 
-def keep():
-    """Carry the kept settings over this run, whichever page draws."""
-    for key in KEPT:
+def restore(defaults):
+    """Before the widgets draw: give each missing key its saved value, else its default (`None`: leave it)."""
+    saved = st.session_state.setdefault(SAVED, {})
+    for key, default in defaults.items():
         if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+            continue
+        if key in saved:
+            st.session_state[key] = saved[key]
+        elif default is not None:
+            st.session_state[key] = default
 
 
-def seed(defaults):
-    """Give each widget key its default the first time a session sees it."""
-    for key, value in defaults.items():
-        st.session_state.setdefault(key, value)
+def save(keys):
+    """After the widgets drew: remember their values for the next visit to the page."""
+    st.session_state.setdefault(SAVED, {}).update({key: st.session_state[key] for key in keys})

@@ -247,6 +247,8 @@ def test_train_page_offers_only_the_images_that_exist(app_env):
 def test_noise_level_is_off_without_noise_and_follows_the_kind(app_env):
     at = open_app("app_pages/train.py")
     assert at.selectbox(key="train_noise").value == "none" and at.slider(key="train_noise_level").disabled
+    at.selectbox(key="train_noise").set_value("masking").run()
+    assert at.slider(key="train_noise_level").value == pytest.approx(0.4)  # the level stays when it fits
     at.selectbox(key="train_noise").set_value("gaussian").run()
     at.slider(key="train_noise_level").set_value(0.9).run()
     at.selectbox(key="train_noise").set_value("masking").run()
@@ -292,6 +294,9 @@ def test_switching_the_noise_kind_keeps_a_level_it_allows_without_a_warning(app_
     at.selectbox(key="noise").set_value("masking").run()
     assert_clean(at)
     assert not at.warning and at.slider(key="sigma").value == pytest.approx(0.5)
+    at.slider(key="sigma").set_value(0.3).run()
+    at.selectbox(key="noise").set_value("gaussian").run()  # a slider with another range: the level stays
+    assert at.slider(key="sigma").value == pytest.approx(0.3)
 
 
 def test_model_picker_labels_fit_the_sidebar(monkeypatch):
