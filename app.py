@@ -1,4 +1,4 @@
-"""Autoencoder Studio: the Streamlit entry point. Pages live in pages/, logic in aecore."""
+"""Autoencoder Studio: the Streamlit entry point. Pages live in app_pages/ (run by st.navigation), logic in aecore."""
 
 import streamlit as st
 

@@ -6,15 +6,38 @@ upload handling (`aecore.images`) runs without it.
 """
 
 import os
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Only fatal C++ messages: on a machine without a GPU, level 2 still printed "failed call to cuInit"
+# and a oneDNN fallback notice as errors. Python exceptions are unaffected; set 0 to debug TensorFlow.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-__all__ = ["CATALOGUE", "build", "list_models"]
+__all__ = ["CATALOGUE", "build", "list_models", "import_tensorflow_quietly"]
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow with its start-up lines (absl, oneDNN, CUDA probing) kept off the terminal.
+
+    TensorFlow's shared libraries write those lines straight to file descriptor 2 while they load,
+    before any log level applies, so descriptor 2 points at the null device for the import alone. A
+    failed import still raises, with its message, once the descriptor is back.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def __getattr__(name):
-    if name in __all__:
+    if name in ("CATALOGUE", "build", "list_models"):
         from aecore import architectures
 
         return getattr(architectures, name)

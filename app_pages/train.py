@@ -5,12 +5,14 @@ import datetime
 import streamlit as st
 
 from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS, list_models, recipe
-from aecore.datasets import DATASETS
+from aecore.datasets import DATASETS, source_in_words
 from aecore.figures import loss_curves
 from aecore.noise import NOISE_KINDS, Noise, add_noise
 from aecore.training import TrainConfig, TrainingJob
-from studio import common
-from studio.limits import training_limits
+from studio import common, settings
+from studio.limits import count_control, counts_up_to, training_limits
+from studio.noise_controls import fit_level_to_kind, largest_level
+from studio.settings import TRAIN_DEFAULTS
 
 st.title("Train an autoencoder")
 limits = training_limits()
@@ -21,44 +23,53 @@ run = st.session_state.get("training")
 running = run is not None and not run["job"].done
 
 datasets = [name for name in DATASETS if name != "points3d"]  # points3d belongs to the Linear AE vs PCA page
+defaults = {**TRAIN_DEFAULTS, "train_epochs": min(TRAIN_DEFAULTS["train_epochs"], limits.max_epochs)}
+settings.restore({"dataset": None, **defaults})  # what this visitor set before visiting other pages
 common.query_default("dataset", lambda value: value if value in datasets else "mnist", "mnist")
 
-with st.form("train_settings", border=True):
-    left, middle, right = st.columns(3)
-    descriptions = list_models()
-    architecture = left.selectbox("Architecture", IMAGE_MODELS, key="train_architecture",
-                                  format_func=lambda name: f"{name}: {descriptions[name]}")
-    dataset_name = left.selectbox("Dataset", datasets, key="dataset")
-    code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, 0, key="train_code_size")
-    epochs = middle.slider("Epochs", 1, limits.max_epochs, min(5, limits.max_epochs), key="train_epochs")
-    batch_size = middle.selectbox("Batch size", [32, 64, 128, 256], index=2, key="train_batch")
-    train_count = middle.slider("Training images", 500, limits.max_train_images, min(4000, limits.max_train_images),
-                                step=500, key="train_count")
-    optimizer = right.selectbox("Optimizer", ["(recipe)", *OPTIMIZERS], key="train_optimizer")
-    learning_rate = right.number_input("Learning rate (0 = the recipe's)", 0.0, 10.0, 0.0, format="%.4f",
-                                       key="train_learning_rate")
-    loss = right.selectbox("Loss", ["(recipe)", *LOSSES], key="train_loss", help="the vae always uses BCE + KL")
-    noise_kind = right.selectbox("Noise", ["none", *NOISE_KINDS], key="train_noise")
-    noise_level = right.slider("Noise level (sigma for gaussian)", 0.0, 1.0, 0.4, 0.05, key="train_noise_level")
-    start = st.form_submit_button("Start training", type="primary", disabled=running)
+left, middle, right = st.columns(3)
+descriptions = list_models()
+architecture = left.selectbox("Architecture", IMAGE_MODELS, key="train_architecture",
+                              format_func=lambda name: f"{name}: {descriptions[name]}")
+dataset_name = left.selectbox("Dataset", datasets, key="dataset")
+data = common.dataset(dataset_name)
+left.caption(f"{len(data.x_train):,} training images here: {source_in_words(data.source)}")
+code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, key="train_code_size")
+epochs = middle.slider("Epochs", 1, limits.max_epochs, key="train_epochs")
+batch_size = middle.selectbox("Batch size", [32, 64, 128, 256], key="train_batch")
+counts = counts_up_to(len(data.x_train), range(500, limits.max_train_images + 1, 500))
+train_count = count_control(middle, "Training images", counts, "train_count", TRAIN_DEFAULTS["train_count"],
+                            help=f"this dataset has {len(data.x_train):,} training images here"
+                            + (f"; at most {limits.max_train_images:,} per run" if limits.hosted else ""))
+optimizer = right.selectbox("Optimizer", ["(recipe)", *OPTIMIZERS], key="train_optimizer")
+learning_rate = right.number_input("Learning rate (0 = the recipe's)", 0.0, 10.0, format="%.4f",
+                                   key="train_learning_rate")
+loss = right.selectbox("Loss", ["(recipe)", *LOSSES], key="train_loss", help="the vae always uses BCE + KL")
+noise_kind = right.selectbox("Noise", ["none", *NOISE_KINDS], key="train_noise", on_change=fit_level_to_kind,
+                             args=("train_noise", "train_noise_level"))
+noise_level = right.slider("Noise level (sigma for gaussian)", 0.0, largest_level(noise_kind), step=0.05,
+                           key="train_noise_level", disabled=noise_kind == "none")
+start = st.button("Start training", type="primary", disabled=running, key="start_training")
+settings.save(["dataset", *defaults])
 
 common.share(dataset=dataset_name)
 
 if start:
     try:
-        noise = None if noise_kind == "none" else Noise(noise_kind, noise_level)
+        noise = None if noise_kind == "none" or noise_level == 0 else Noise(noise_kind, noise_level)
         config = TrainConfig(epochs=epochs, batch_size=batch_size, noise=noise, seed=0)
-        data = common.dataset(dataset_name)
-        preview = data.x_test[:8]
+        originals = data.x_test[:8]
         options = dict(code_size=code_size or None, optimizer=None if optimizer == "(recipe)" else optimizer,
                        learning_rate=learning_rate or None, loss=None if loss == "(recipe)" else loss)
-        job = TrainingJob(architecture, data.subset(train=train_count), config, preview=preview, **options)
+        # The live preview reconstructs what it shows: the noisy inputs of a denoiser.
+        job = TrainingJob(architecture, data.subset(train=train_count), config,
+                          preview=add_noise(originals, noise, seed=0), **options)
         limits.admit(job)  # raises when this server already runs its maximum
         stamp = datetime.datetime.now().strftime("%H%M%S")
         st.session_state["training"] = {
             "job": job.start(),
-            "name": f"{architecture}_{dataset_name}_{stamp}",
-            "preview_noisy": add_noise(preview, noise, seed=0),
+            "name": f"{architecture}_{dataset_name.removesuffix('_mnist')}_{stamp}",  # short enough for the picker
+            "preview_originals": originals,
             "recipe": recipe(architecture, **{key: value for key, value in options.items() if key != "code_size"}),
         }
         st.rerun()
@@ -97,12 +108,16 @@ def show_run():
         left.plotly_chart(loss_curves(job.history), key="live_loss")
     else:
         left.caption("The loss curve appears after the first epoch.")
-    if job.preview_outputs is not None and job.preview is not None and len(job.preview[0].shape) == 3:
+    if job.preview_outputs is not None and len(job.preview[0].shape) == 3:
         with right:
-            rows = [list(job.preview), list(run["preview_noisy"]), list(job.preview_outputs)] if job.config.noise \
-                else [list(job.preview), list(job.preview_outputs)]
-            common.show_mosaic(rows, caption=f"after epoch {len(job.history.get('loss', []))}: originals"
-                               + (", noisy inputs" if job.config.noise else "") + ", reconstructions")
+            epoch = len(job.history.get("loss", []))
+            if job.config.noise:
+                rows = [list(run["preview_originals"]), list(job.preview), list(job.preview_outputs)]
+                caption = f"after epoch {epoch}: originals, noisy inputs, their reconstructions"
+            else:
+                rows = [list(job.preview), list(job.preview_outputs)]
+                caption = f"after epoch {epoch}: originals, reconstructions"
+            common.show_mosaic(rows, caption=caption)
     if job.done and run.get("key"):
         entry = common.session_models()[run["key"]]
         download_left, download_right = st.columns(2)

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from aecore import zoo
-from aecore.datasets import DATASETS, load_dataset
+from aecore.datasets import DATASETS, load_dataset, source_in_words
 from aecore.figures import mosaic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +35,12 @@ class ModelEntry:
 
     @property
     def label(self):
-        card = self.card
-        origin = "trained here" if self.key.startswith(SESSION_PREFIX) else "pretrained"
-        noise = f", {card['noise']}" if card.get("noise") else ""
-        return f"{self.key.removeprefix(SESSION_PREFIX)} ({card.get('architecture', '?')}, {card.get('dataset', '?')}{noise}; {origin})"
+        """The name alone: the sidebar's picker shows about 30 characters; the card below says the rest."""
+        return self.key.removeprefix(SESSION_PREFIX)
+
+    @property
+    def trained_here(self):
+        return self.key.startswith(SESSION_PREFIX)
 
     @property
     def dataset_name(self):
@@ -149,30 +151,33 @@ def sidebar():
                            label_visibility="collapsed")
         share(model=key if not key.startswith(SESSION_PREFIX) else None)
         entry = model_entry(key)
-        show_card(entry.card)
+        show_card(entry.card, entry.trained_here)
     return entry
 
 
-def show_card(card):
-    """A short summary of a model card: data, noise, epochs, test metrics."""
+def show_card(card, trained_here=False):
+    """A short summary of a model card in plain words: origin, data, noise, epochs, test metrics."""
     if not card:
         st.caption("This model has no card.")
         return
     if card.get("architecture") == "photo":
         scores = (card.get("test_metrics") or {}).get("model") or {}
-        lines = [f"**photo** · {'colour' if card.get('channels') == 3 else 'gray'} · any size, full resolution",
+        origin = "trained in this session, seen only by you" if trained_here else "pretrained"
+        lines = [f"**photo** · {'colour' if card.get('channels') == 3 else 'gray'} · any size · {origin}",
                  f"code: bottleneck map of {card.get('options', {}).get('code_size', '?')} channels at 1/"
                  f"{2 ** (len(card.get('options', {}).get('widths', [0])) - 1)} of the size",
                  f"trained on {len(card.get('training_photos', []))} photos, {card.get('patches_seen', 0):,} patches",
                  "noise: Gaussian, any sigma up to 55 of 255 (blind)"]
         if scores:
-            lines.append("held-out PSNR: " + " · ".join(f"sigma {name.removeprefix('psnr_sigma')}: {value:.2f} dB"
+            lines.append("PSNR on held-out wallpapers: " + " · ".join(f"sigma {name.removeprefix('psnr_sigma')}: {value:.2f} dB"
                                                        for name, value in scores.items()))
         st.caption("  \n".join(lines))
         return
+    origin = "trained in this session, seen only by you" if trained_here else "pretrained"
+    images = f", {card['train_examples']:,} training images" if card.get("train_examples") else ""
     lines = [
-        f"**{card.get('architecture', '?')}** · code {card.get('options', {}).get('code_size', '?')}",
-        f"data: {card.get('dataset', '?')} ({card.get('data_source', 'unknown source')})",
+        f"**{card.get('architecture', '?')}** · code {card.get('options', {}).get('code_size', '?')} · {origin}",
+        f"data: {card.get('dataset', '?')}{images}; {source_in_words(card.get('data_source', 'unknown source'))}",
         f"noise: {card.get('noise') or 'none'} · epochs: {card.get('epochs', '?')}",
     ]
     if card.get("changed_options"):

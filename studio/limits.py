@@ -1,6 +1,7 @@
-"""Training caps: generous on your own machine, tighter in hosted mode so one visitor cannot starve the rest.
+"""Limits: training caps, and count controls that offer only what exists.
 
-Hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
+The caps are generous on your own machine and tighter in hosted mode, so that one visitor cannot
+starve the rest; hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
 """
 
 import os
@@ -37,3 +38,28 @@ def training_limits():
     if hosted:
         return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=2)
     return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=4)
+
+
+def counts_up_to(available, steps):
+    """The counts a control offers: the `steps` below what exists, then the most it may use.
+
+    The last choice is `available` itself when the largest step would ask for more than exists, so
+    a control never offers images that are not there.
+    """
+    largest = min(available, max(steps))
+    return [step for step in steps if step < largest] + [largest]
+
+
+def count_control(container, label, counts, key, default, **options):
+    """A select slider over `counts` (from `counts_up_to`); returns the count picked.
+
+    A kept value that the current data cannot give (another dataset, another model) moves to the
+    nearest count it can; with a single choice there is nothing to pick, and a caption says so.
+    """
+    wanted = st.session_state.get(key, default)
+    if key not in st.session_state or wanted not in counts:
+        st.session_state[key] = min(counts, key=lambda count: abs(count - wanted))
+    if len(counts) == 1:
+        container.caption(f"{label}: all {counts[0]:,} there are")
+        return counts[0]
+    return container.select_slider(label, counts, key=key, format_func=lambda count: f"{count:,}", **options)

@@ -1,4 +1,4 @@
-"""Shared fixtures. Tests run offline on the data that packages ship, never on a data folder."""
+"""Shared fixtures. Tests run offline on the data the repository and its packages ship, never on a data folder."""
 
 import os
 

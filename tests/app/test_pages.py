@@ -2,10 +2,14 @@
 
 import io
 import zipfile
+from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from aecore.datasets import load_dataset
+from aecore.noise import add_noise
 from tests.app.conftest import APP, start_training, wait_for_training
 from tests.conftest import png_bytes
 
@@ -193,3 +197,114 @@ def test_the_whole_hostile_corpus_through_the_denoise_page(app_env):
     assert all(name in reported for name in first_failures[:10])
     assert any("Showing the first 24 of" in i.value for i in at.info)
     assert "Download all denoised images (.zip)" in [b.label for b in at.get("download_button")]
+
+
+def test_fashion_models_work_after_the_readme_install(monkeypatch):
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(Path(APP).parent / "pretrained"))
+    for model in ("fashion_dense64", "fashion_conv_gaussian0.2"):
+        at = open_app(query={"model": model})
+        assert_clean(at)
+        assert picked_model(at) == model and "reconstructions" in image_captions(at)[0]
+        card = at.sidebar.caption[0].value
+        assert "AECORE_DATA_DIR" not in card and "60,000 training images" in card
+        assert "the full data set, from a data folder on this machine" in card
+        at.switch_page("app_pages/reconstructions.py").run()
+        assert_clean(at)
+
+
+def test_train_settings_survive_a_page_switch(app_env):
+    at = open_app("app_pages/train.py")
+    at.selectbox(key="train_architecture").set_value("conv")
+    at.slider(key="train_epochs").set_value(1)
+    at.selectbox(key="train_noise").set_value("gaussian").run()
+    at.slider(key="train_noise_level").set_value(0.3)
+    at.select_slider(key="train_count").set_value(500).run()
+    for page in ("app_pages/home.py", "app_pages/latent.py", "app_pages/train.py"):
+        at.switch_page(page).run()
+        assert_clean(at)
+    assert at.selectbox(key="train_architecture").value == "conv"
+    assert at.slider(key="train_epochs").value == 1
+    assert at.selectbox(key="train_noise").value == "gaussian"
+    assert at.slider(key="train_noise_level").value == pytest.approx(0.3)
+    assert at.select_slider(key="train_count").value == 500
+    at.button(key="start_training").click().run()  # Start trains what the page shows
+    run = at.session_state["training"]
+    assert run["name"].startswith("conv_mnist_") and str(run["job"].config.noise) == "gaussian:0.3"
+    assert len(run["job"].dataset.x_train) == 500 and run["job"].config.epochs == 1
+    wait_for_training(at)
+
+
+def test_train_page_offers_only_the_images_that_exist(app_env):
+    at = open_app("app_pages/train.py")
+    available = len(load_dataset("mnist").x_train)
+    assert at.select_slider(key="train_count").options[-1] == f"{available:,}"
+    at.selectbox(key="dataset").set_value("digits").run()
+    assert_clean(at)
+    assert at.select_slider(key="train_count").options == ["500", "1,000", f"{len(load_dataset('digits').x_train):,}"]
+    assert any(f"{len(load_dataset('digits').x_train):,} training images" in c.value for c in at.caption)
+
+
+def test_noise_level_is_off_without_noise_and_follows_the_kind(app_env):
+    at = open_app("app_pages/train.py")
+    assert at.selectbox(key="train_noise").value == "none" and at.slider(key="train_noise_level").disabled
+    at.selectbox(key="train_noise").set_value("masking").run()
+    assert at.slider(key="train_noise_level").value == pytest.approx(0.4)  # the level stays when it fits
+    at.selectbox(key="train_noise").set_value("gaussian").run()
+    at.slider(key="train_noise_level").set_value(0.9).run()
+    at.selectbox(key="train_noise").set_value("masking").run()
+    assert_clean(at)
+    assert not at.warning and at.slider(key="train_noise_level").value == pytest.approx(0.5)
+    assert at.slider(key="train_noise_level").max == pytest.approx(0.5)
+
+
+def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
+    at = start_training("dense", epochs=1, count=500, noise="gaussian", level=0.5)
+    at = wait_for_training(at)
+    run = at.session_state["training"]
+    job = run["job"]
+    noisy = add_noise(run["preview_originals"], job.config.noise, seed=0)
+    np.testing.assert_allclose(job.preview, noisy)
+    np.testing.assert_allclose(job.preview_outputs, job.result.model.reconstruct(noisy), rtol=1e-5, atol=1e-6)
+    assert any("noisy inputs, their reconstructions" in caption for caption in image_captions(at))
+
+
+def test_latent_page_offers_only_the_test_images_that_exist(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    assert at.select_slider(key="latent_count").options == ["200", "500", "1,000", "2,000", "5,000"]
+    at.select_slider(key="latent_count").set_value(5000).run()
+    assert_clean(at)
+    at.sidebar.selectbox(key="model").set_value("c_points_linear").run()
+    assert_clean(at)
+    points = len(load_dataset("points3d").x_test)
+    assert not at.select_slider and any(f"all {points:,} there are" in c.value for c in at.caption)
+    assert f"{points:,} test images" in at.get("plotly_chart")[0].proto.spec
+
+
+def test_reconstructions_without_noise_show_no_noisy_row_and_no_gain(app_env):
+    at = open_app("app_pages/reconstructions.py")
+    at.slider(key="sigma").set_value(0.0).run()
+    assert_clean(at)
+    assert [metric.label for metric in at.metric] == ["Mean MSE", "Mean PSNR", "Mean SSIM"]
+    assert "noisy" not in image_captions(at)[0]
+
+
+def test_switching_the_noise_kind_keeps_a_level_it_allows_without_a_warning(app_env):
+    at = open_app("app_pages/reconstructions.py")
+    at.slider(key="sigma").set_value(0.9).run()
+    at.selectbox(key="noise").set_value("masking").run()
+    assert_clean(at)
+    assert not at.warning and at.slider(key="sigma").value == pytest.approx(0.5)
+    at.slider(key="sigma").set_value(0.3).run()
+    at.selectbox(key="noise").set_value("gaussian").run()  # a slider with another range: the level stays
+    assert at.slider(key="sigma").value == pytest.approx(0.3)
+
+
+def test_model_picker_labels_fit_the_sidebar(monkeypatch):
+    # Measured in Chromium: the sidebar's selectbox (240 px wide) shows about 30 characters, then cuts.
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(Path(APP).parent / "pretrained"))
+    at = open_app()
+    labels = at.sidebar.selectbox(key="model").options
+    assert len(labels) > 10 and "mnist_conv_gaussian0.4" in labels
+    assert max(map(len, labels)) <= 28, max(labels, key=len)
+    card = at.sidebar.caption[0].value
+    assert "pretrained" in card and "conv" in card and "gaussian:0.4" in card

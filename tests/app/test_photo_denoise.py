@@ -90,7 +90,7 @@ def test_pages_without_a_photo_view_point_to_the_denoise_page(app_env):
         assert_clean(at)
     at.switch_page("app_pages/latent.py").run()
     assert any("photo denoiser" in info.value for info in at.info)
-    assert "held-out PSNR" in at.sidebar.caption[0].value
+    assert "PSNR on held-out wallpapers" in at.sidebar.caption[0].value
 
 
 def test_a_photo_sent_to_a_digit_model_gets_a_way_to_the_photo_model(app_env):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from studio.limits import training_limits
+from aecore.datasets import load_dataset
+from studio.limits import counts_up_to, training_limits
 from tests.app.conftest import APP, start_training, wait_for_training
 
 
@@ -81,10 +82,18 @@ def test_hosted_mode_caps_are_shown_and_enforced(hosted):
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/train.py").run()
     assert any("Hosted demo: at most 10 epochs" in caption.value for caption in at.caption)
-    assert at.slider(key="train_epochs").max == 10 and at.slider(key="train_count").max == 10000
+    assert at.slider(key="train_epochs").max == 10
+    assert at.select_slider(key="train_count").options[-1] == f"{min(10000, len(load_dataset('mnist').x_train)):,}"
     running = [start_training("conv", epochs=10) for _ in range(2)]
     third = start_training(epochs=1)
     assert any("2 training runs are already going" in error.value for error in third.error)
     assert "training" not in third.session_state
     for at in running:
         at.session_state["training"]["job"].stop()
+
+
+def test_counts_offered_stop_at_what_exists_and_at_the_cap():
+    assert counts_up_to(1437, range(500, 60001, 500)) == [500, 1000, 1437]
+    assert counts_up_to(60000, range(500, 10001, 500))[-1] == 10000
+    assert counts_up_to(120, (200, 500, 1000)) == [120]
+    assert counts_up_to(10000, (200, 500, 1000, 2000, 5000)) == [200, 500, 1000, 2000, 5000]

@@ -153,4 +153,38 @@ def test_a_noisy_colour_photo_comes_back_full_size_in_colour(server, browser, sc
         assert result.size == (1500, 2000) and result.mode == "RGB"
         pixels = np.asarray(result, np.float32)
     assert np.abs(pixels[..., 0] - pixels[..., 2]).mean() > 10  # still in colour
+
+
+def choose(page, label, option):
+    """Pick `option` in the selectbox labelled `label`."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option").filter(has_text=option).first.click()
+    wait_until_idle(page)
+
+
+def test_train_settings_survive_a_page_switch_during_a_run(server, browser):
+    # AppTest kept these values with the first fix (each key assigned to itself in app.py); the browser
+    # lost them once the run had polled and ended while the visitor was away.
+    page = open_page(browser, f"{server}/train")
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    choose(page, "Architecture", "deep:")
+    choose(page, "Noise", "masking")
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_role("button", name="Stop").wait_for()
+    page.wait_for_timeout(2000)  # the progress fragment polls meanwhile
+    page.get_by_role("link", name="Home").click()
+    page.get_by_role("heading", name="Autoencoder Studio").wait_for()
+    wait_until_idle(page)
+    page.wait_for_timeout(3000)
+    page.get_by_role("link", name="Train").click()
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    assert page.get_by_role("combobox", name="Architecture").input_value().startswith("deep:")
+    assert page.get_by_role("combobox", name="Noise").input_value() == "masking"
+    level = page.locator('[data-testid="stSlider"]').filter(has_text="Noise level")
+    assert level.locator('[data-testid="stSliderThumbValue"]').inner_text() == "0.40"
+    assert_no_failure(page)
+    if page.get_by_role("button", name="Stop").count():
+        page.get_by_role("button", name="Stop").click()
     page.close()
