@@ -57,5 +57,7 @@ timeout 1200 python3 -m aecore train-photo --out "$out" --name photo_gray --prec
     --batch-size 16 --patch-size 64 --channels 1 --epochs 30 --learning-rate 1e-3 --scales 0.25 0.75 --detail-bias 0 || true
 # Stage 2: smaller scales and detailed patches (the defaults since).
 photo photo_gray --channels 1 --epochs 25 --learning-rate 5e-4 --init "$out/photo_gray.keras"
+# The colour model grows out of the gray one (first and last layers spread over three channels).
+photo photo_color --channels 3 --epochs 30 --learning-rate 5e-4 --init "$out/photo_gray.keras"
 
 echo "total $(( $(date +%s) - start ))s"
