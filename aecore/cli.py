@@ -251,7 +251,7 @@ def command_evaluate(args):
         return
     print(f"{args.model_path.name} on {dataset.describe()}" + (f", noise {noise}" if noise else ""))
     print(f"{'metric':8} {'model':>10}" + (f" {'noisy input':>12}" if noise else ""))
-    for metric in ("mse", "bce", "psnr", "ssim"):
+    for metric in (name for name in ("mse", "bce", "psnr", "ssim") if name in scores["model"]):  # points: no SSIM
         line = f"{metric:8} {report[metric]:10.4f}"
         if noise:
             line += f" {scores['noisy_input'][metric]:12.4f}"
