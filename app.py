@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from studio import common
+from studio import common, runs, sidebar
 
 st.set_page_config(page_title="Autoencoder Studio", page_icon=":material/blur_on:", layout="wide")
 
@@ -16,6 +16,6 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-common.guarded(common.collect_finished_training)
-common.guarded(common.sidebar)
+common.guarded(runs.collect_finished_training)
+common.guarded(sidebar.sidebar)
 common.guarded(page.run)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from aecore.figures import code_heatmap, latent_scatter
 from aecore.latent import interpolate, manifold_grid, project
-from studio import common
+from studio import common, models
 from studio.limits import count_control, counts_up_to
 
 
@@ -20,7 +20,7 @@ entry = common.require_model(images=False)
 
 model = entry.model
 controls, view = st.columns([1, 3])
-test_set, test_labels, data = common.test_images(entry, None)
+test_set, test_labels, data = models.test_images(entry, None)
 count = count_control(controls, "Test images", counts_up_to(len(test_set), (200, 500, 1000, 2000, 5000)),
                       "latent_count", 1000)
 methods = (["code"] if model.code_size in (2, 3) else []) + ["pca", "tsne"]

@@ -7,13 +7,13 @@ from sklearn.decomposition import PCA
 from aecore.figures import latent_scatter, points_and_planes
 from aecore.latent import principal_subspace_angle
 from aecore.training import TrainConfig, train
-from studio import common
+from studio import models
 
 
 @st.cache_resource(show_spinner="Training a linear autoencoder on the 3-D points…", max_entries=8)
 def linear_autoencoder(epochs: int, learning_rate: float, seed: int):
     """A `linear` model trained on the point cloud; cached, so shared and read-only."""
-    points = common.dataset("points3d")
+    points = models.dataset("points3d")
     return train("linear", points, TrainConfig(epochs=epochs, batch_size=32, seed=seed), code_size=2,
                  learning_rate=learning_rate).model
 
@@ -30,7 +30,7 @@ epochs = controls.slider("Epochs", 10, 300, 150, step=10, key="linear_epochs")
 learning_rate = controls.select_slider("Learning rate", [0.001, 0.003, 0.01, 0.03], 0.01, key="linear_lr")
 seed = controls.number_input("Seed", 0, 1000, 0, key="linear_seed")
 
-data = common.dataset("points3d")
+data = models.dataset("points3d")
 points = data.x_train
 model = linear_autoencoder(epochs, learning_rate, int(seed))
 codes = model.encode(points)

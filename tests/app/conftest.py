@@ -32,7 +32,7 @@ def start_training(architecture="dense", epochs=2, count=500, noise="none", leve
 def wait_for_training(at, seconds=120):
     """Rerun `at` until its session's run has ended, then once more so the page shows the outcome."""
     deadline = time.time() + seconds
-    while not at.session_state["training"]["job"].done:
+    while not at.session_state["training"].job.done:
         assert time.time() < deadline, "training did not end in time"
         time.sleep(0.5)
         at.run()

@@ -80,7 +80,7 @@ def test_training_runs_to_the_end_and_joins_the_picker(app_env):
     at = wait_for_training(at)
     assert_clean(at)
     assert any("finished after 2 epoch" in s.value for s in at.success)
-    key = at.session_state["training"]["key"]
+    key = at.session_state["training"].key
     assert key.startswith("session:dense_mnist_") and picked_model(at) == key
     assert {button.label for button in at.get("download_button")} >= {"Download model (.keras)",
                                                                        "Download model card (.json)"}
@@ -90,10 +90,24 @@ def test_training_runs_to_the_end_and_joins_the_picker(app_env):
 def test_stop_ends_a_long_run_and_keeps_the_model(app_env):
     at = start_training("conv", epochs=50, count=4000)
     at.button(key="stop_training").click().run()
+    stop = at.button(key="stop_training")  # the click shows at once: one state, no second press
+    assert stop.label == "Stopping…" and stop.disabled and not at.success
     at = wait_for_training(at)
     assert any("stopped early" in s.value for s in at.success)
-    assert at.session_state["training"]["job"].result.epochs_run < 50
-    assert picked_model(at) == at.session_state["training"]["key"]
+    assert at.session_state["training"].job.result.epochs_run < 50
+    assert picked_model(at) == at.session_state["training"].key
+
+
+def test_an_ended_run_shows_one_state(app_env):
+    at = start_training("dense", epochs=1, count=500)
+    run = at.session_state["training"]
+    run.job.thread.join(timeout=120)
+    assert run.job.kept.is_file(), "the job saved its model before it said it was done"
+    at.run()  # the first run after the end: picker, Start and the run's view all agree
+    assert_clean(at)
+    assert any("finished after 1 epoch" in s.value for s in at.success)
+    assert not at.get("progress") and "stop_training" not in [button.key for button in at.button]
+    assert picked_model(at) == run.key and not at.button(key="start_training").disabled
 
 
 def test_sigma_slider_renoises_and_changes_the_metrics(app_env):
@@ -229,8 +243,8 @@ def test_train_settings_survive_a_page_switch(app_env):
     assert at.select_slider(key="train_count").value == 500
     at.button(key="start_training").click().run()  # Start trains what the page shows
     run = at.session_state["training"]
-    assert run["name"].startswith("conv_mnist_") and str(run["job"].config.noise) == "gaussian:0.3"
-    assert len(run["job"].dataset.x_train) == 500 and run["job"].config.epochs == 1
+    assert run.name.startswith("conv_mnist_") and str(run.job.config.noise) == "gaussian:0.3"
+    assert len(run.job.dataset.x_train) == 500 and run.job.config.epochs == 1
     wait_for_training(at)
 
 
@@ -261,8 +275,8 @@ def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
     at = start_training("dense", epochs=1, count=500, noise="gaussian", level=0.5)
     at = wait_for_training(at)
     run = at.session_state["training"]
-    job = run["job"]
-    noisy = add_noise(run["preview_originals"], job.config.noise, seed=0)
+    job = run.job
+    noisy = add_noise(run.preview_originals, job.config.noise, seed=0)
     np.testing.assert_allclose(job.preview, noisy)
     np.testing.assert_allclose(job.preview_outputs, job.result.model.reconstruct(noisy), rtol=1e-5, atol=1e-6)
     assert any("noisy inputs, their reconstructions" in caption for caption in image_captions(at))

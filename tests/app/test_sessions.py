@@ -20,7 +20,7 @@ def weights_digest(model):
 
 
 def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
-    from studio.common import load_pretrained
+    from studio.models import load_pretrained
 
     shared = load_pretrained(str(app_env / "a_conv_gaussian.keras"), (app_env / "a_conv_gaussian.keras").stat().st_mtime)
     before = weights_digest(shared)
@@ -33,9 +33,9 @@ def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
     second = wait_for_training(second)
     first.switch_page("app_pages/train.py").run()
 
-    first_key = first.session_state["training"]["key"]
-    second_key = second.session_state["training"]["key"]
-    assert first.session_state["training"]["job"] is not second.session_state["training"]["job"]
+    first_key = first.session_state["training"].key
+    second_key = second.session_state["training"].key
+    assert first.session_state["training"].job is not second.session_state["training"].job
     assert set(first.session_state["session_models"]) == {first_key}
     assert set(second.session_state["session_models"]) == {second_key}
     assert first.session_state["session_dir"] != second.session_state["session_dir"]
@@ -44,7 +44,7 @@ def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
 
 
 def test_concurrent_predictions_on_a_shared_model_agree(app_env, mnist):
-    from studio.common import load_pretrained
+    from studio.models import load_pretrained
 
     path = app_env / "a_conv_gaussian.keras"
     model = load_pretrained(str(path), path.stat().st_mtime)
@@ -89,7 +89,7 @@ def test_hosted_mode_caps_are_shown_and_enforced(hosted):
     assert any("2 training runs are already going" in error.value for error in third.error)
     assert "training" not in third.session_state
     for at in running:
-        at.session_state["training"]["job"].stop()
+        at.session_state["training"].job.stop()
 
 
 def test_counts_offered_stop_at_what_exists_and_at_the_cap():

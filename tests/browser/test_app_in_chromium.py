@@ -6,6 +6,7 @@ $AESTUDIO_SCREENSHOTS when set, else a temporary folder).
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -187,4 +188,58 @@ def test_train_settings_survive_a_page_switch_during_a_run(server, browser):
     assert_no_failure(page)
     if page.get_by_role("button", name="Stop").count():
         page.get_by_role("button", name="Stop").click()
+    page.close()
+
+
+
+SNAPSHOT = """() => {
+    const visible = element => element.offsetParent !== null;
+    const buttons = [...document.querySelectorAll('[data-testid="stMain"] button')].filter(visible);
+    const success = [...document.querySelectorAll('[data-testid="stAlertContentSuccess"]')].filter(visible);
+    const picker = document.querySelector('[data-testid="stSidebar"] [data-testid="stSelectbox"] input');
+    return {
+        live_stop: buttons.some(button => /\\bStop\\b/.test(button.innerText) && !button.disabled),
+        any_stop: buttons.some(button => /Stop/.test(button.innerText)),
+        progress: [...document.querySelectorAll('[data-testid="stProgress"]')].filter(visible).length > 0,
+        success: success.map(element => element.innerText).join(' '),
+        picked: picker ? picker.value : '',
+        status: [...document.querySelectorAll('[data-testid="stProgress"]')].map(element => element.innerText).join(' '),
+    };
+}"""
+
+
+def test_stop_shows_at_once_and_an_ended_run_shows_one_state(server, browser):
+    # The page once showed "stopped early" beside a live Stop button and a stale progress bar, with
+    # the old model still in the picker, for 2-7 s while the script thread scored and saved the model.
+    page = open_page(browser, f"{server}/train")
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    choose(page, "Architecture", "conv:")
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text("images/s").first.wait_for()  # training batches, not just starting
+    page.get_by_role("button", name="Stop", exact=True).click()
+    clicked = time.perf_counter()
+    snapshots = []
+    while time.perf_counter() - clicked < 60:
+        snapshot = page.evaluate(SNAPSHOT)
+        snapshots.append((time.perf_counter() - clicked, snapshot))
+        if snapshot["success"] and page.locator(IDLE).count():
+            break
+        page.wait_for_timeout(50)
+    ended, last = snapshots[-1]
+    assert last["success"], f"the run did not say it ended within 60 s: {last}"
+    shown = next(seconds for seconds, snapshot in snapshots if not snapshot["live_stop"])
+    assert shown < 1.0, f"the Stop button stayed live {shown:.1f} s after the click"
+    mixed = [(round(seconds, 2), snapshot) for seconds, snapshot in snapshots
+             if snapshot["success"] and (snapshot["any_stop"] or snapshot["progress"])]
+    assert not mixed, mixed
+    name = last["success"].split("The model ")[1].split(" is now")[0]
+    assert all(name in snapshot["picked"] for _, snapshot in snapshots if snapshot["success"]), snapshots[-5:]
+    print(f"Stop shown after {shown:.2f} s; the run showed as ended after {ended:.2f} s")
+    seen = set()
+    for seconds, snapshot in snapshots:
+        if snapshot["status"] not in seen:
+            seen.add(snapshot["status"])
+            print(f"{seconds:6.2f} s  {snapshot['status']!r}")
+    assert_no_failure(page)
     page.close()
