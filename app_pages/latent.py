@@ -33,9 +33,14 @@ if method == "code":
 images, labels = test_set[:count], test_labels[:count]
 codes, projection = projected(entry.key, len(images), method, dims, model, images)
 
+centre = projection.points.mean(axis=0)
+for axis in range(dims):  # before the scatter, so its highlight is the same on the first run as on the next
+    st.session_state.setdefault(f"latent_coordinate_{axis}", float(round(centre[axis], 2)))
 with view:
-    typed = [st.session_state.get(f"latent_coordinate_{axis}") for axis in range(dims)]
-    decoded_point = typed if dims == 2 and projection.invertible and None not in typed else None
+    # The chart's identity is its content: a figure that changed between a click and the rerun it
+    # triggers loses the click (the first click did nothing while the highlight first appeared).
+    typed = [st.session_state[f"latent_coordinate_{axis}"] for axis in range(dims)]
+    decoded_point = typed if dims == 2 and projection.invertible else None
     event = st.plotly_chart(
         latent_scatter(projection.points, labels, data.class_names,
                        title=f"{len(images):,} test images, code size {model.code_size}, {names[method]}",
@@ -61,9 +66,8 @@ with middle:
     if not projection.invertible:
         st.caption("t-SNE has no inverse; choose PCA or the code itself to decode typed points.")
     else:
-        centre = projection.points.mean(axis=0)
-        coordinates = [st.number_input(f"coordinate {axis + 1}", value=float(round(centre[axis], 2)), step=0.25,
-                                       key=f"latent_coordinate_{axis}") for axis in range(dims)]
+        coordinates = [st.number_input(f"coordinate {axis + 1}", step=0.25, key=f"latent_coordinate_{axis}")
+                       for axis in range(dims)]
         decoded = model.decode(projection.to_code(coordinates))
         if entry.is_image_model:
             common.show_mosaic([[decoded[0]]], caption=f"decoded from {np.round(coordinates, 2).tolist()}")

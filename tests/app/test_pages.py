@@ -187,6 +187,21 @@ def test_latent_page_decodes_points_and_draws_the_manifold(app_env):
     assert any("2-D code plane" in caption for caption in captions)
 
 
+def test_latent_scatter_is_the_same_chart_on_the_run_a_first_click_triggers(app_env):
+    # A plotly chart's widget identity is its content: when the figure changed on the rerun that a
+    # click triggers (the decoded point's marker appeared only then), the first click was lost.
+    for method in ("code", "pca"):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["latent_method"] = method
+        at.query_params["model"] = "b_vae"
+        at.run().switch_page("app_pages/latent.py").run()  # the page's first run in this session
+        first = at.get("plotly_chart")[0].proto
+        at.run()  # what a click on a point does: rerun with the selection
+        assert_clean(at)
+        assert at.get("plotly_chart")[0].proto.id == first.id, method
+        assert "decoded point" in first.spec  # the typed point is marked from the first draw
+
+
 def test_linear_vs_pca_planes_agree(app_env):
     at = open_app("app_pages/linear_pca.py")
     assert_clean(at)
