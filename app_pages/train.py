@@ -96,7 +96,7 @@ def run_actions(run):
     if run.running:
         st.button("Stopping…" if run.job.stopping else "Stop", key="stop_training", icon=":material/stop:",
                   on_click=run.job.stop, disabled=run.job.stopping)
-    elif run.key:
+    elif run.key in models.session_models():  # gone once newer models have taken its place
         entry = models.session_models()[run.key]
         download_left, download_right = st.columns(2)
         download_left.download_button("Download model (.keras)", entry.path.read_bytes(), entry.path.name,

@@ -1,12 +1,20 @@
 """The models the picker offers: pretrained ones loaded once per process, and this visitor's own.
 
-Pretrained models and datasets are cached with `st.cache_resource` and treated as read-only;
-models a visitor trains live in their session and in a per-session temporary folder.
+Pretrained models and datasets are cached with `st.cache_resource` and treated as read-only.
+Models a visitor trains are kept server-side in a bounded, process-wide store under a random
+visitor id that the URL carries (`?visitor=...`), so a reload or a new tab on that address finds
+them again. Where the browser sends Streamlit's XSRF cookie, the id is bound to that browser too:
+someone else who opens the link gets a visitor of their own, never these models.
 """
 
+import hashlib
 import os
+import secrets
+import shutil
 import tempfile
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
@@ -66,22 +74,119 @@ def dataset(name: str):
     return load_dataset(name)
 
 
+VISITOR_PARAM = "visitor"
+KEPT_VISITORS = 64  # visitors whose models the server keeps, the most recently seen
+KEPT_MODELS = 8  # models kept per visitor, the newest
+
+
+@dataclass
+class Visitor:
+    """One visitor's trained models and their folder, found again by the visitor id in the URL."""
+
+    owner: str | None  # a digest of the browser's cookie, where it sends one
+    directory: Path
+    models: OrderedDict = field(default_factory=OrderedDict)  # {key: ModelEntry}, oldest first
+
+
+class VisitorStore:
+    """The visitors this process remembers: at most `capacity`, the least recently seen dropped first."""
+
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self.visitors = OrderedDict()
+        self.lock = threading.Lock()
+
+    def find(self, visitor_id, owner):
+        """The visitor with this id and browser, or `None`."""
+        with self.lock:
+            visitor = self.visitors.get(visitor_id)
+            if visitor is None or visitor.owner != owner:
+                return None
+            self.visitors.move_to_end(visitor_id)
+            return visitor
+
+    def create(self, owner):
+        """A new visitor with a fresh random id and folder: `(id, Visitor)`."""
+        visitor_id = secrets.token_urlsafe(12)
+        visitor = Visitor(owner, Path(tempfile.mkdtemp(prefix="aestudio-")))
+        with self.lock:
+            self.visitors[visitor_id] = visitor
+            while len(self.visitors) > self.capacity:
+                _, dropped = self.visitors.popitem(last=False)
+                shutil.rmtree(dropped.directory, ignore_errors=True)
+        return visitor_id, visitor
+
+
+@st.cache_resource
+def visitor_store():
+    return VisitorStore(KEPT_VISITORS)
+
+
+def xsrf_token(cookie):
+    """The token inside Streamlit's XSRF cookie.
+
+    The cookie is Tornado's version 2 format, `2|mask|masked token|timestamp`: each page load masks
+    the same token with a fresh random mask, so only the unmasked token identifies the browser.
+    Any other format is taken whole.
+    """
+    parts = cookie.split("|")
+    try:
+        if len(parts) == 4 and parts[0] == "2":
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            return bytes(value ^ mask[index % len(mask)] for index, value in enumerate(masked)).hex()
+    except (ValueError, ZeroDivisionError):
+        pass
+    return cookie
+
+
+def browser_owner():
+    """A digest of the token in the browser's XSRF cookie (a per-browser secret), or `None` without one."""
+    try:
+        cookie = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # no browser behind this run (bare mode)
+        cookie = None
+    if not isinstance(cookie, str) or not cookie:
+        return None
+    return hashlib.sha256(xsrf_token(cookie).encode()).hexdigest()
+
+
+def current_visitor():
+    """This visitor: the one the URL names when it is this browser's, else a new one; the URL then names it."""
+    owner = browser_owner()
+    store = visitor_store()
+    visitor_id = st.session_state.get("visitor_id") or st.query_params.get(VISITOR_PARAM)
+    visitor = store.find(visitor_id, owner) if visitor_id else None
+    if visitor is None:
+        visitor_id, visitor = store.create(owner)
+    st.session_state["visitor_id"] = visitor_id
+    if st.query_params.get(VISITOR_PARAM) != visitor_id:
+        st.query_params[VISITOR_PARAM] = visitor_id
+    return visitor
+
+
 def session_models():
-    """The models this visitor trained in this session: `{key: ModelEntry}`."""
-    return st.session_state.setdefault("session_models", {})
+    """The models this visitor trained: `{key: ModelEntry}`."""
+    return current_visitor().models
 
 
 def session_dir():
-    """This session's own temporary folder; nothing a visitor does writes anywhere else."""
-    if "session_dir" not in st.session_state:
-        st.session_state["session_dir"] = tempfile.mkdtemp(prefix="aestudio-")
-    return Path(st.session_state["session_dir"])
+    """This visitor's own temporary folder; nothing a visitor does writes anywhere else."""
+    return current_visitor().directory
 
 
 def add_session_model(model, path):
-    """Add a model saved (with its card) in `session_dir()` to the picker, and pick it; returns its key."""
+    """Add a model saved (with its card) in `session_dir()` to the picker, and pick it; returns its key.
+
+    Beyond `KEPT_MODELS`, the oldest of this visitor's models is dropped with its files.
+    """
     key = SESSION_PREFIX + Path(path).stem
-    session_models()[key] = ModelEntry(key, model, zoo.load_card(path), Path(path))
+    kept = session_models()
+    kept.pop(key, None)
+    kept[key] = ModelEntry(key, model, zoo.load_card(path), Path(path))
+    while len(kept) > KEPT_MODELS:
+        _, dropped = kept.popitem(last=False)
+        for stale in (dropped.path, dropped.path.with_suffix(".json")):
+            stale.unlink(missing_ok=True)
     st.session_state["model"] = key
     return key
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from aecore.datasets import source_in_words
 from studio.links import query_default, share
-from studio.models import DEFAULT_MODEL, SESSION_PREFIX, available_models, model_entry
+from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models, model_entry
 from studio.text import plain
 
 
@@ -20,13 +20,19 @@ def sidebar():
         default = DEFAULT_MODEL if DEFAULT_MODEL in entries else keys[0]
         query_default("model", str, default)
         if st.session_state["model"] not in entries:
-            st.warning(f"The model {plain(st.session_state['model'])} in this link is not here; showing {default}.")
+            wanted = st.session_state["model"]
+            why = ("was trained in someone else's session, and models trained here are seen only by the person "
+                   "who trained them" if wanted.startswith(SESSION_PREFIX) else "is not here")
+            st.warning(f"The model {plain(wanted.removeprefix(SESSION_PREFIX))} in this link {why}; showing {default}.")
             st.session_state["model"] = default
         key = st.selectbox("Model", keys, key="model", format_func=lambda k: entries[k].label,
                            label_visibility="collapsed")
-        share(model=key if not key.startswith(SESSION_PREFIX) else None)
+        share(model=key)
         entry = model_entry(key)
         show_card(entry.card, entry.trained_here)
+        if any(entries[name].trained_here for name in keys):
+            st.caption(f"Models you train stay on this server while it runs, through reloads and new tabs of this "
+                       f"browser (your newest {KEPT_MODELS}). Nobody else sees them, not even with your link.")
     return entry
 
 

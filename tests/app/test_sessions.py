@@ -20,7 +20,7 @@ def weights_digest(model):
 
 
 def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
-    from studio.models import load_pretrained
+    from studio.models import load_pretrained, visitor_store
 
     shared = load_pretrained(str(app_env / "a_conv_gaussian.keras"), (app_env / "a_conv_gaussian.keras").stat().st_mtime)
     before = weights_digest(shared)
@@ -36,9 +36,10 @@ def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
     first_key = first.session_state["training"].key
     second_key = second.session_state["training"].key
     assert first.session_state["training"].job is not second.session_state["training"].job
-    assert set(first.session_state["session_models"]) == {first_key}
-    assert set(second.session_state["session_models"]) == {second_key}
-    assert first.session_state["session_dir"] != second.session_state["session_dir"]
+    first_visitor = visitor_store().visitors[first.session_state["visitor_id"]]
+    second_visitor = visitor_store().visitors[second.session_state["visitor_id"]]
+    assert set(first_visitor.models) == {first_key} and set(second_visitor.models) == {second_key}
+    assert first_visitor.directory != second_visitor.directory
     assert weights_digest(shared) == before, "a shared cached model was changed"
     assert sorted((path.name, path.stat().st_mtime) for path in app_env.iterdir()) == pretrained_files
 
@@ -97,3 +98,43 @@ def test_counts_offered_stop_at_what_exists_and_at_the_cap():
     assert counts_up_to(60000, range(500, 10001, 500))[-1] == 10000
     assert counts_up_to(120, (200, 500, 1000)) == [120]
     assert counts_up_to(10000, (200, 500, 1000, 2000, 5000)) == [200, 500, 1000, 2000, 5000]
+
+
+def test_trained_models_survive_a_reload_and_stay_out_of_other_sessions(app_env):
+    at = wait_for_training(start_training(epochs=1))
+    key, visitor = at.session_state["training"].key, at.query_params["visitor"]
+    assert at.query_params["model"] == key
+    reloaded = AppTest.from_file(APP, default_timeout=120)  # a reload: a new session, the same address
+    reloaded.query_params.update({"visitor": visitor, "model": key})
+    reloaded.run()
+    assert reloaded.sidebar.selectbox(key="model").value == key and not reloaded.sidebar.warning
+    assert any("Nobody else sees them" in caption.value for caption in reloaded.sidebar.caption)
+    stranger = AppTest.from_file(APP, default_timeout=120)  # someone given a link without the visitor id
+    stranger.query_params.update({"model": key})
+    stranger.run()
+    assert key not in stranger.sidebar.selectbox(key="model").options
+    assert any("someone else's session" in warning.value for warning in stranger.sidebar.warning)
+    assert stranger.query_params["visitor"] != visitor
+
+
+def test_the_visitor_store_is_bounded():
+    from studio.models import VisitorStore
+
+    store = VisitorStore(capacity=2)
+    first, first_visitor = store.create(owner=None)
+    second, second_visitor = store.create(owner="browser")
+    assert store.find(second, owner="another browser") is None  # a link opened in another browser
+    assert store.find(first, owner=None) is first_visitor  # seen again: now the most recent
+    store.create(owner=None)
+    assert store.find(second, owner="browser") is None and not second_visitor.directory.exists()
+    assert store.find(first, owner=None) is first_visitor
+
+
+def test_a_browser_is_known_by_the_token_in_its_xsrf_cookie_not_by_its_mask():
+    from studio.models import xsrf_token
+
+    # Two page loads of one browser (seen in Chromium): a fresh mask each time, the same token.
+    first = xsrf_token("2|f465b405|1bff95810baae844f0e69fafb0962149|1795436943")
+    assert first == xsrf_token("2|4f239dc2|a0b9bc46b0ecc1834ba0b6680bd0088e|1795436943")
+    assert first != xsrf_token("2|f465b405|1bff95810baae844f0e69fafb0962148|1795436943")
+    assert xsrf_token("plain-value") == "plain-value"

@@ -243,3 +243,42 @@ def test_stop_shows_at_once_and_an_ended_run_shows_one_state(server, browser):
             print(f"{seconds:6.2f} s  {snapshot['status']!r}")
     assert_no_failure(page)
     page.close()
+
+
+def picked_model(page):
+    return page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').input_value()
+
+
+def test_trained_models_survive_a_reload_and_a_new_tab_but_not_another_browser(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{server}/train?dataset=digits")
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Start training").click()
+    done = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="is now in the sidebar picker")
+    done.wait_for(timeout=120_000)
+    name = done.inner_text().split("The model ")[1].split(" is now")[0]
+    wait_until_idle(page)
+    assert picked_model(page) == name and "visitor=" in page.url
+    page.reload()
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    page.get_by_text("Nobody else sees them").wait_for()
+    assert picked_model(page) == name, "a reload lost the model"
+    tab = context.new_page()
+    tab.goto(page.url.replace("/train", "/reconstructions"))
+    tab.get_by_role("heading", name="Reconstructions").wait_for()
+    wait_until_idle(tab)
+    assert picked_model(tab) == name, "a new tab on the same address lost the model"
+    assert_no_failure(tab)
+    stranger = browser.new_context().new_page()  # someone else, given the link
+    stranger.goto(page.url)
+    stranger.get_by_role("heading", name="Train an autoencoder").wait_for(timeout=90_000)
+    stranger.locator(IDLE).wait_for(timeout=90_000)
+    stranger.get_by_text("was trained in someone else's session").wait_for()
+    assert picked_model(stranger) != name
+    assert_no_failure(stranger)
+    stranger.context.close()
+    context.close()
