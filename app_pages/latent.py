@@ -7,12 +7,28 @@ from aecore.figures import code_heatmap, latent_scatter
 from aecore.latent import interpolate, manifold_grid, project
 from studio import common, models
 from studio.limits import count_control, counts_up_to
+from studio.progress import result_cache, run_with_progress
 
 
-@st.cache_data(show_spinner="Encoding and projecting…", max_entries=16)
-def projected(model_key, count, method, dims, _model, _images):
-    codes = _model.encode(_images)
-    return codes, project(codes, method, dims, seed=0)
+TSNE_SECONDS_PER_POINT = 0.03  # the first estimate on a small shared CPU; later ones use the last run's rate
+
+
+def projected(model_key, count, method, dims, model, images):
+    """Codes and their projection, kept for every visitor; t-SNE (seconds to a minute) shows a progress bar."""
+    key = (model_key, count, method, dims)
+    cached = result_cache().get(key)
+    if cached is None:
+        def work():
+            codes = model.encode(images)
+            return codes, project(codes, method, dims, seed=0)
+
+        if method == "tsne":
+            cached = run_with_progress(work, f"t-SNE of {count:,} codes to {dims}-D", f"tsne{dims}", count,
+                                       TSNE_SECONDS_PER_POINT)
+        else:
+            cached = work()  # encoding and PCA: well under a second
+        result_cache().put(key, cached)
+    return cached
 
 
 st.title("Latent space")
@@ -31,7 +47,7 @@ dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
 if method == "code":
     dims = model.code_size
 images, labels = test_set[:count], test_labels[:count]
-codes, projection = projected(entry.key, len(images), method, dims, model, images)
+codes, projection = projected(str(entry.path), len(images), method, dims, model, images)  # a path is unique
 
 centre = projection.points.mean(axis=0)
 for axis in range(dims):  # before the scatter, so its highlight is the same on the first run as on the next

@@ -202,11 +202,43 @@ def test_latent_scatter_is_the_same_chart_on_the_run_a_first_click_triggers(app_
         assert "decoded point" in first.spec  # the typed point is marked from the first draw
 
 
-def test_linear_vs_pca_planes_agree(app_env):
+def test_tsne_is_drawn_once_and_kept_for_the_next_visitor(app_env):
+    from studio.progress import result_cache
+
+    at = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    at.select_slider(key="latent_count").set_value(200)
+    at.radio(key="latent_method").set_value("tsne").run()
+    assert_clean(at)
+    assert "t-SNE" in at.get("plotly_chart")[0].proto.spec and not at.get("progress")
+    assert "tsne2" in result_cache().rates  # timed, for the next estimate
+    kept = [key for key in result_cache().results if key[1:] == (200, "tsne", 2)]
+    assert len(kept) == 1
+    other = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    other.select_slider(key="latent_count").set_value(200)
+    other.radio(key="latent_method").set_value("tsne").run()
+    assert other.get("plotly_chart")[0].proto.spec == at.get("plotly_chart")[0].proto.spec
+
+
+def test_linear_vs_pca_opens_on_a_pretrained_model_and_trains_on_demand(app_env):
     at = open_app("app_pages/linear_pca.py")
     assert_clean(at)
+    assert any("Shown: the pretrained c_points_linear (3 epochs" in caption.value for caption in at.caption)
+    at.slider(key="linear_epochs").set_value(150)
+    at.button(key="linear_train").click().run()
+    assert_clean(at)
+    assert any("trained with 150 epochs, learning rate 0.01, seed 0" in caption.value for caption in at.caption)
     angle = float(at.metric[0].value.rstrip("°"))
     assert angle < 5.0
+    at.slider(key="linear_epochs").set_value(10).run()  # moving a slider alone trains nothing
+    assert any("trained with 150 epochs" in caption.value for caption in at.caption)
+
+
+def test_linear_vs_pca_first_view_is_the_shipped_model_and_the_planes_agree(monkeypatch):
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(Path(APP).parent / "pretrained"))
+    at = open_app("app_pages/linear_pca.py")
+    assert_clean(at)
+    assert any("Shown: the pretrained points3d_linear (200 epochs" in caption.value for caption in at.caption)
+    assert float(at.metric[0].value.rstrip("°")) < 5.0
 
 
 def test_the_whole_hostile_corpus_through_the_denoise_page(app_env):
