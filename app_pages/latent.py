@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from aecore.architectures import code_in_words
 from aecore.figures import code_heatmap, latent_scatter
 from aecore.latent import interpolate, manifold_grid, project
 from studio import common, models
@@ -39,13 +40,14 @@ controls, view = st.columns([1, 3])
 test_set, test_labels, data = models.test_images(entry, None)
 count = count_control(controls, "Test images", counts_up_to(len(test_set), (200, 500, 1000, 2000, 5000)),
                       "latent_count", 1000)
-methods = (["code"] if model.code_size in (2, 3) else []) + ["pca", "tsne"]
+methods = (["code"] if model.code_values in (2, 3) else []) + ["pca", "tsne"]  # only a code that is 2-D or 3-D
 names = {"code": "the code itself", "pca": "PCA", "tsne": "t-SNE (slower, no inverse)"}
+controls.caption(f"Each code: {code_in_words(entry.card)}.")
 method = controls.radio("Projection", methods, format_func=names.get, key="latent_method")
 dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
-                      disabled=method == "code" and model.code_size == 2)
+                      disabled=method == "code" and model.code_values == 2)
 if method == "code":
-    dims = model.code_size
+    dims = model.code_values
 images, labels = test_set[:count], test_labels[:count]
 codes, projection = projected(str(entry.path), len(images), method, dims, model, images)  # a path is unique
 
@@ -59,7 +61,7 @@ with view:
     decoded_point = typed if dims == 2 and projection.invertible else None
     event = st.plotly_chart(
         latent_scatter(projection.points, labels, data.class_names,
-                       title=f"{len(images):,} test images, code size {model.code_size}, {names[method]}",
+                       title=f"{len(images):,} test images, codes of {model.code_values:,} values, {names[method]}",
                        highlight=decoded_point),
         key="latent_scatter", on_select="rerun" if dims == 2 else "ignore", selection_mode="points",
     )
@@ -99,7 +101,7 @@ with right:
         path = interpolate(model, images[first], images[second], steps)
         common.show_mosaic([list(path)], caption="decoded along the straight line between the two codes")
 
-if model.code_size == 2 and entry.is_image_model:
+if model.code_values == 2 and entry.is_image_model:
     st.subheader("The decoded manifold")
     steps = st.slider("grid size", 5, 25, 15, key="manifold_steps")
     grid = manifold_grid(model, steps, codes=codes)

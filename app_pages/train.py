@@ -35,7 +35,13 @@ architecture = left.selectbox("Architecture", IMAGE_MODELS, key="train_architect
 dataset_name = left.selectbox("Dataset", datasets, key="dataset")
 data = models.dataset(dataset_name)
 left.caption(f"{len(data.x_train):,} training images here: {source_in_words(data.source)}")
-code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, key="train_code_size")
+code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, key="train_code_size",
+                               help="for conv: the channels of the bottleneck map, whose code has 7 x 7 times as "
+                                    "many values on 28 x 28 images")
+code_units = left.number_input("Conv: dense code layer (0 = none)", 0, 512, key="train_code_units",
+                               disabled=architecture != "conv",
+                               help="a real bottleneck: a dense layer of this many values after the conv map "
+                                    "is the code")
 epochs = middle.slider("Epochs", 1, limits.max_epochs, key="train_epochs")
 batch_size = middle.selectbox("Batch size", [32, 64, 128, 256], key="train_batch")
 counts = counts_up_to(len(data.x_train), range(500, limits.max_train_images + 1, 500))
@@ -65,7 +71,8 @@ if start:
         # The live preview reconstructs what it shows: the noisy inputs of a denoiser.
         runs.start_run(architecture, dataset_name, data.subset(train=train_count), config,
                        recipe(architecture, **compile_options), originals, add_noise(originals, noise, seed=0),
-                       limits, code_size=code_size or None, **compile_options)
+                       limits, code_size=code_size or None, **compile_options,
+                       **({"code_units": code_units or None} if architecture == "conv" else {}))
         st.rerun()
     except ValueError as error:
         st.error(f"Cannot start: {error}")

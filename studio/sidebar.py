@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore.architectures import code_in_words
 from aecore.datasets import source_in_words
 from studio.links import query_default, share
 from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models, model_entry
@@ -57,7 +58,7 @@ def show_card(card, trained_here=False):
     origin = "trained in this session, seen only by you" if trained_here else "pretrained"
     images = f", {card['train_examples']:,} training images" if card.get("train_examples") else ""
     lines = [
-        f"**{card.get('architecture', '?')}** · code {card.get('options', {}).get('code_size', '?')} · {origin}",
+        f"**{card.get('architecture', '?')}** · code {code_in_words(card)} · {origin}",
         f"data: {card.get('dataset', '?')}{images}; {source_in_words(card.get('data_source', 'unknown source'))}",
         f"noise: {card.get('noise') or 'none'} · epochs: {card.get('epochs', '?')}",
     ]

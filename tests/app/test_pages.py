@@ -62,6 +62,32 @@ def test_home_shows_originals_and_reconstructions(app_env):
     assert at.sidebar.selectbox(key="model").value == "a_conv_gaussian"
     card = at.sidebar.caption[0].value  # the picked model's card
     assert "gaussian:0.4" in card and "recipe changes: upsampling=transpose" in card
+    assert "code 7 x 7 x 32 = 1,568 values, not fewer than the 784 inputs" in card
+
+
+def train_conv(code_size, code_units):
+    at = open_app("app_pages/train.py")
+    at.selectbox(key="train_architecture").set_value("conv").run()
+    at.slider(key="train_epochs").set_value(1)
+    at.select_slider(key="train_count").set_value(500)
+    at.number_input(key="train_code_size").set_value(code_size)
+    at.number_input(key="train_code_units").set_value(code_units)
+    at.button(key="start_training").click().run()
+    return wait_for_training(at)
+
+
+def test_the_code_itself_is_offered_only_when_the_code_is_two_or_three_values(app_env):
+    at = train_conv(code_size=2, code_units=0)  # a 7 x 7 x 2 map: 98 values, not a 2-D code
+    at.switch_page("app_pages/latent.py").run()
+    assert_clean(at)
+    assert at.radio(key="latent_method").options == ["PCA", "t-SNE (slower, no inverse)"]
+    assert any("7 x 7 x 2 = 98 values" in caption.value for caption in at.caption)
+    at = train_conv(code_size=0, code_units=2)  # a dense code layer: a real 2-D bottleneck
+    assert "code 2 values" in at.sidebar.caption[0].value
+    at.switch_page("app_pages/latent.py").run()
+    assert_clean(at)
+    assert at.radio(key="latent_method").value == "code"
+    assert any("2-D code plane" in caption for caption in image_captions(at))
 
 
 def test_empty_pretrained_offers_quick_start(monkeypatch, tmp_path):

@@ -82,7 +82,7 @@ def test_each_page_renders(server, browser, screenshots, path, title):
     assert_no_failure(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stSelectbox"]').wait_for(timeout=30_000)  # the shared model picker
-    sidebar.get_by_text("conv · code 32").wait_for(timeout=30_000)  # with the picked model's card
+    sidebar.get_by_text("conv · code 7 x 7 x 32 = 1,568 values").wait_for(timeout=30_000)  # the picked model's card
     if path == "":
         page.locator('[data-testid="stGraphVizChart"] svg').first.wait_for()
         wait_for_images(page)
