@@ -282,3 +282,25 @@ def test_trained_models_survive_a_reload_and_a_new_tab_but_not_another_browser(s
     assert_no_failure(stranger)
     stranger.context.close()
     context.close()
+
+
+def test_the_first_click_on_a_latent_point_picks_that_image(server, browser):
+    page = open_page(browser, f"{server}/latent?model=b_vae")
+    page.get_by_role("heading", name="Latent space").wait_for()
+    wait_until_idle(page)
+    index = page.get_by_role("spinbutton", name="Test image index (or click a point)")
+    assert index.input_value() == "0"
+    point = page.locator(".js-plotly-plot .scatterlayer path.point").nth(60)
+    point.wait_for()
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'
+                 && [...document.querySelectorAll('input')].some(
+                     input => input.getAttribute('aria-label') === 'Test image index (or click a point)'
+                              && input.value !== '0')""",
+        timeout=30_000,
+    )
+    assert index.input_value() != "0"
+    assert_no_failure(page)
+    page.close()
