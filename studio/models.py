@@ -81,11 +81,12 @@ KEPT_MODELS = 8  # models kept per visitor, the newest
 
 @dataclass
 class Visitor:
-    """One visitor's trained models and their folder, found again by the visitor id in the URL."""
+    """One visitor's trained models, their folder and training run, found again by the visitor id in the URL."""
 
     owner: str | None  # a digest of the browser's cookie, where it sends one
     directory: Path
     models: OrderedDict = field(default_factory=OrderedDict)  # {key: ModelEntry}, oldest first
+    run: object = None  # the latest `studio.runs.TrainingRun`, which a reload finds again too
 
 
 class VisitorStore:

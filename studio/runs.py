@@ -1,5 +1,8 @@
 """The life of this visitor's training run: started from the Train page, kept when it ends, on any page.
 
+The run belongs to the visitor (see `studio.models`), not to the browser session, so a reload or a
+new tab during a run shows it going on and collects its model when it ends.
+
 The run trains, scores and saves its model on its own thread (`aecore.training.TrainingJob` with a
 `keep` step), so when the job says it is done the model file and its card already exist and
 collecting it into the picker is instant: the page never shows a finished run beside a live Stop
@@ -10,13 +13,11 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 
 from aecore import zoo
 from aecore.training import TrainingJob
-from studio.models import add_session_model, session_dir
+from studio.models import add_session_model, current_visitor, session_dir
 
-RUN = "training"
 SCORED_TEST_IMAGES = 1000  # the card's test metrics; enough for stable means, quick on any model
 
 
@@ -39,8 +40,8 @@ class TrainingRun:
 
 
 def current_run():
-    """This session's latest `TrainingRun`, or `None`."""
-    return st.session_state.get(RUN)
+    """This visitor's latest `TrainingRun`, or `None`; it outlives a reload, like the visitor's models."""
+    return current_visitor().run
 
 
 def start_run(architecture, dataset_name, data, config, recipe, preview_originals, preview, limits, **build_options):
@@ -54,7 +55,7 @@ def start_run(architecture, dataset_name, data, config, recipe, preview_original
 
     job = TrainingJob(architecture, data, config, preview=preview, keep=keep, **build_options)
     limits.admit(job)  # raises when this server already runs its maximum
-    st.session_state[RUN] = TrainingRun(job.start(), name, preview_originals)
+    current_visitor().run = TrainingRun(job.start(), name, preview_originals)
 
 
 def collect_finished_training():

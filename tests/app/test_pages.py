@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from aecore.datasets import load_dataset
 from aecore.noise import add_noise
-from tests.app.conftest import APP, start_training, wait_for_training
+from tests.app.conftest import APP, start_training, training_run, wait_for_training
 from tests.conftest import png_bytes
 
 PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/latent.py", "app_pages/reconstructions.py", "app_pages/denoise.py",
@@ -106,7 +106,7 @@ def test_training_runs_to_the_end_and_joins_the_picker(app_env):
     at = wait_for_training(at)
     assert_clean(at)
     assert any("finished after 2 epoch" in s.value for s in at.success)
-    key = at.session_state["training"].key
+    key = training_run(at).key
     assert key.startswith("session:dense_mnist_") and picked_model(at) == key
     assert {button.label for button in at.get("download_button")} >= {"Download model (.keras)",
                                                                        "Download model card (.json)"}
@@ -120,13 +120,13 @@ def test_stop_ends_a_long_run_and_keeps_the_model(app_env):
     assert stop.label == "Stopping…" and stop.disabled and not at.success
     at = wait_for_training(at)
     assert any("stopped early" in s.value for s in at.success)
-    assert at.session_state["training"].job.result.epochs_run < 50
-    assert picked_model(at) == at.session_state["training"].key
+    assert training_run(at).job.result.epochs_run < 50
+    assert picked_model(at) == training_run(at).key
 
 
 def test_an_ended_run_shows_one_state(app_env):
     at = start_training("dense", epochs=1, count=500)
-    run = at.session_state["training"]
+    run = training_run(at)
     run.job.thread.join(timeout=120)
     assert run.job.kept.is_file(), "the job saved its model before it said it was done"
     at.run()  # the first run after the end: picker, Start and the run's view all agree
@@ -315,7 +315,7 @@ def test_train_settings_survive_a_page_switch(app_env):
     assert at.slider(key="train_noise_level").value == pytest.approx(0.3)
     assert at.select_slider(key="train_count").value == 500
     at.button(key="start_training").click().run()  # Start trains what the page shows
-    run = at.session_state["training"]
+    run = training_run(at)
     assert run.name.startswith("conv_mnist_") and str(run.job.config.noise) == "gaussian:0.3"
     assert len(run.job.dataset.x_train) == 500 and run.job.config.epochs == 1
     wait_for_training(at)
@@ -347,7 +347,7 @@ def test_noise_level_is_off_without_noise_and_follows_the_kind(app_env):
 def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
     at = start_training("dense", epochs=1, count=500, noise="gaussian", level=0.5)
     at = wait_for_training(at)
-    run = at.session_state["training"]
+    run = training_run(at)
     job = run.job
     noisy = add_noise(run.preview_originals, job.config.noise, seed=0)
     np.testing.assert_allclose(job.preview, noisy)

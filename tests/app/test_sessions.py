@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from aecore.datasets import load_dataset
 from studio.limits import counts_up_to, training_limits
-from tests.app.conftest import APP, start_training, wait_for_training
+from tests.app.conftest import APP, start_training, training_run, wait_for_training
 
 
 def weights_digest(model):
@@ -33,9 +33,9 @@ def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
     second = wait_for_training(second)
     first.switch_page("app_pages/train.py").run()
 
-    first_key = first.session_state["training"].key
-    second_key = second.session_state["training"].key
-    assert first.session_state["training"].job is not second.session_state["training"].job
+    first_key = training_run(first).key
+    second_key = training_run(second).key
+    assert training_run(first).job is not training_run(second).job
     first_visitor = visitor_store().visitors[first.session_state["visitor_id"]]
     second_visitor = visitor_store().visitors[second.session_state["visitor_id"]]
     assert set(first_visitor.models) == {first_key} and set(second_visitor.models) == {second_key}
@@ -88,9 +88,9 @@ def test_hosted_mode_caps_are_shown_and_enforced(hosted):
     running = [start_training("conv", epochs=10) for _ in range(2)]
     third = start_training(epochs=1)
     assert any("2 training runs are already going" in error.value for error in third.error)
-    assert "training" not in third.session_state
+    assert training_run(third) is None
     for at in running:
-        at.session_state["training"].job.stop()
+        training_run(at).job.stop()
 
 
 def test_counts_offered_stop_at_what_exists_and_at_the_cap():
@@ -102,7 +102,7 @@ def test_counts_offered_stop_at_what_exists_and_at_the_cap():
 
 def test_trained_models_survive_a_reload_and_stay_out_of_other_sessions(app_env):
     at = wait_for_training(start_training(epochs=1))
-    key, visitor = at.session_state["training"].key, at.query_params["visitor"]
+    key, visitor = training_run(at).key, at.query_params["visitor"]
     assert at.query_params["model"] == key
     reloaded = AppTest.from_file(APP, default_timeout=120)  # a reload: a new session, the same address
     reloaded.query_params.update({"visitor": visitor, "model": key})
@@ -115,6 +115,18 @@ def test_trained_models_survive_a_reload_and_stay_out_of_other_sessions(app_env)
     assert key not in stranger.sidebar.selectbox(key="model").options
     assert any("someone else's session" in warning.value for warning in stranger.sidebar.warning)
     assert stranger.query_params["visitor"] != visitor
+
+
+def test_a_reload_during_a_run_shows_the_run_and_keeps_its_model(app_env):
+    at = start_training("conv", epochs=3, count=1000)
+    reloaded = AppTest.from_file(APP, default_timeout=120)
+    reloaded.query_params.update({"visitor": at.query_params["visitor"]})
+    reloaded.run().switch_page("app_pages/train.py").run()
+    assert training_run(reloaded) is training_run(at)
+    assert reloaded.button(key="stop_training").label == "Stop" and reloaded.button(key="start_training").disabled
+    reloaded = wait_for_training(reloaded)
+    assert any("finished after 3 epoch" in success.value for success in reloaded.success)
+    assert reloaded.sidebar.selectbox(key="model").value == training_run(at).key
 
 
 def test_the_visitor_store_is_bounded():
