@@ -6,20 +6,21 @@ from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS, list_models, 
 from aecore.datasets import DATASETS, source_in_words
 from aecore.figures import loss_curves
 from aecore.noise import NOISE_KINDS, Noise, add_noise
-from aecore.training import TrainConfig, TrainingJob
+from aecore.training import TrainConfig
 from studio import common, models, runs, settings
 from studio.links import query_default, share
 from studio.limits import count_control, counts_up_to, training_limits
 from studio.noise_controls import fit_level_to_kind, largest_level
 from studio.settings import TRAIN_DEFAULTS
 
+STATUS_SECONDS = 0.5  # how often Stop and the progress line redraw while a run goes on
+PICTURES_SECONDS = 2.0  # the loss curve and the preview change only once an epoch
+
 st.title("Train an autoencoder")
 limits = training_limits()
 if limits.hosted:
     st.caption(f"Hosted demo: at most {limits.max_epochs} epochs, {limits.max_train_images:,} training images, "
                f"and {limits.max_concurrent} runs at once on this server.")
-STATUS_SECONDS = 0.5  # how often Stop and the progress line redraw while a run goes on
-PICTURES_SECONDS = 2.0  # the loss curve and the preview change only once an epoch
 run = runs.current_run()
 running = run is not None and run.running
 
