@@ -114,13 +114,6 @@ def run_actions(run):
                                        key="download_card")
 
 
-def rerun_when_ended(run, drawn_running):
-    """A run that ended since the page was drawn (its model already saved) redraws the whole app,
-    so the picker, the Start button and the run's view all change together."""
-    if drawn_running and not run.running:
-        st.rerun(scope="app")
-
-
 @st.fragment(run_every=STATUS_SECONDS if running else None)
 def show_status(drawn_running):
     """Stop and the progress line: small, so it redraws fast and a click on Stop shows at once."""
@@ -128,18 +121,21 @@ def show_status(drawn_running):
     if run is None:
         st.info("Choose settings and press **Start training**. You can switch pages while it runs.")
         return
-    rerun_when_ended(run, drawn_running)
+    if drawn_running and not run.running:
+        # The run ended (its model already saved): redraw the whole app, so the picker, the Start
+        # button and this view change together. Only this fragment asks: a second app rerun could
+        # arrive with the browser's old picker value and undo the pick of the new model.
+        st.rerun(scope="app")
     run_actions(run)  # each slot always holds one element, so no state outlives the next
     run_status(run)
 
 
 @st.fragment(run_every=PICTURES_SECONDS if running else None)
-def show_pictures(drawn_running):
+def show_pictures():
     """The loss curve and the live preview, which change once an epoch."""
     run = runs.current_run()
     if run is None:
         return
-    rerun_when_ended(run, drawn_running)
     job = run.job
     left, right = st.columns(2)
     if job.history:
@@ -159,4 +155,4 @@ def show_pictures(drawn_running):
 
 
 show_status(running)
-show_pictures(running)
+show_pictures()

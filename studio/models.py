@@ -74,6 +74,7 @@ def dataset(name: str):
     return load_dataset(name)
 
 
+PICKED = "picked_by_the_app"  # (model the app picked, the one before), until the browser shows the pick
 VISITOR_PARAM = "visitor"
 KEPT_VISITORS = 64  # visitors whose models the server keeps, the most recently seen
 KEPT_MODELS = 8  # models kept per visitor, the newest
@@ -188,8 +189,28 @@ def add_session_model(model, path):
         _, dropped = kept.popitem(last=False)
         for stale in (dropped.path, dropped.path.with_suffix(".json")):
             stale.unlink(missing_ok=True)
+    st.session_state[PICKED] = (key, st.session_state.get("model"))  # the pick, and the one it replaced
     st.session_state["model"] = key
     return key
+
+
+def keep_the_apps_pick():
+    """Hold a model the app picked (a run that just ended) until the browser's picker shows it.
+
+    A rerun that the browser asked for before it had drawn the new pick (a fragment's poll) brings
+    back the picker's old value, which would undo the pick without the visitor choosing anything.
+    That happens once at most (the one rerun a poll had on its way); after that, or once a run
+    arrives with the app's pick or another model, the visitor's choice rules. Call it first in
+    every run, before anything can pick a model.
+    """
+    if PICKED not in st.session_state:
+        return
+    picked, before = st.session_state[PICKED]
+    if before is not None and before != picked and st.session_state.get("model") == before:
+        st.session_state["model"] = picked  # the browser's stale value, not a choice
+        st.session_state[PICKED] = (picked, None)
+    else:
+        del st.session_state[PICKED]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -113,6 +113,19 @@ def test_training_runs_to_the_end_and_joins_the_picker(app_env):
     assert at.get("plotly_chart"), "the loss curve is drawn"
 
 
+def test_a_stale_picker_value_does_not_undo_the_pick_of_a_new_model(app_env):
+    at = start_training("dense", epochs=1, count=500)
+    training_run(at).job.thread.join(timeout=120)
+    at.run()  # the run that collects the model and picks it
+    key = training_run(at).key
+    assert picked_model(at) == key
+    # A poll the browser sent before it drew the new pick carries the picker's old value.
+    at.sidebar.selectbox(key="model").set_value("a_conv_gaussian").run()
+    assert picked_model(at) == key
+    at.sidebar.selectbox(key="model").set_value("a_conv_gaussian").run()  # now a choice: it holds
+    assert picked_model(at) == "a_conv_gaussian"
+
+
 def test_stop_ends_a_long_run_and_keeps_the_model(app_env):
     at = start_training("conv", epochs=50, count=4000)
     at.button(key="stop_training").click().run()
