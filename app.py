@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from studio import common
+from studio import common, models, runs, sidebar
 
 st.set_page_config(page_title="Autoencoder Studio", page_icon=":material/blur_on:", layout="wide")
 
@@ -16,6 +16,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-common.guarded(common.collect_finished_training)
-common.guarded(common.sidebar)
+models.keep_the_apps_pick()
+common.guarded(runs.collect_finished_training)
+common.guarded(sidebar.sidebar)
 common.guarded(page.run)

@@ -142,10 +142,9 @@ def command_models(args):
 def command_train(args):
     from aecore.architectures import catalogue_name, compile_model, recipe
     from aecore.datasets import load_dataset
-    from aecore.metrics import evaluate_model
     from aecore.noise import Noise
     from aecore.training import TrainConfig, train
-    from aecore.zoo import check_name, load_card, load_model, make_card, save_model
+    from aecore.zoo import check_name, load_card, load_model, save_trained
 
     noise = Noise.parse(args.noise)
     noise_tag = str(noise).replace(":", "") if noise else None
@@ -168,16 +167,11 @@ def command_train(args):
     else:
         model, build_options = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option))
     result = train(model, dataset, config, on_progress=progress_bar, **build_options)
-    used_recipe = recipe(args.model, **compile_options)
-    scores = evaluate_model(result.model, dataset.x_test, noise, seed=args.seed)
-    card = make_card(result.model, dataset, config, result, scores, used_recipe)
-    if args.init:  # count the whole training, and show it whole in the loss curves
-        card["fine_tuned_from"] = {"file": args.init.name, "epochs": prior.get("epochs", 0), "noise": prior.get("noise")}
-        card["epochs"] += prior.get("epochs", 0)
-        card["history"] = {key: prior.get("history", {}).get(key, []) + values for key, values in result.history.items()}
-    path = save_model(result.model, args.out, name, card)
+    path = save_trained(result, dataset, config, args.out, name, recipe(args.model, **compile_options),
+                        fine_tuned_from=(args.init, prior) if args.init else None)
     print(f"saved {path}", file=sys.stderr)
-    print(json.dumps({key: value for key, value in card.items() if key != "history"}, indent=2))
+    card = load_card(path)
+    print(json.dumps({key: value for key, value in card.items() if key not in ("history", "file")}, indent=2))
 
 
 def command_train_photo(args):
@@ -251,7 +245,7 @@ def command_evaluate(args):
         return
     print(f"{args.model_path.name} on {dataset.describe()}" + (f", noise {noise}" if noise else ""))
     print(f"{'metric':8} {'model':>10}" + (f" {'noisy input':>12}" if noise else ""))
-    for metric in ("mse", "bce", "psnr", "ssim"):
+    for metric in (name for name in ("mse", "bce", "psnr", "ssim") if name in scores["model"]):  # points: no SSIM
         line = f"{metric:8} {report[metric]:10.4f}"
         if noise:
             line += f" {scores['noisy_input'][metric]:12.4f}"

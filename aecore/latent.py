@@ -38,7 +38,7 @@ class Projection:
 def project(codes, method="pca", dims=2, seed=0):
     """Project codes (N x code_size) to `dims` (2 or 3) dimensions.
 
-    `method` is `"code"` (the code itself; needs code_size == dims), `"pca"` or `"tsne"`.
+    `method` is `"code"` (the code itself; needs codes of `dims` values), `"pca"` or `"tsne"`.
     """
     codes = np.asarray(codes, np.float32)  # float32 halves the cost of PCA against float64, same components
     if dims not in (2, 3):
@@ -75,8 +75,8 @@ def manifold_grid(model, steps=15, extent=None, codes=None):
     The plane spans `extent` = (x_min, x_max, y_min, y_max), or the 2nd to 98th percentile of
     `codes` when given, or [-2, 2] in both directions.
     """
-    if model.code_size != 2:
-        raise ValueError(f"a manifold grid needs a 2-D code; this model's code has {model.code_size} dimensions")
+    if model.code_values != 2:
+        raise ValueError(f"a manifold grid needs a 2-D code; this model's code has {model.code_values} values")
     if extent is None:
         if codes is not None:
             low, high = np.percentile(codes, [2, 98], axis=0)

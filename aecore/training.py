@@ -209,20 +209,25 @@ class TrainingJob:
         dataset: the `Dataset` to train on.
         config: a `TrainConfig`.
         preview: optional inputs reconstructed after every epoch, for a live picture of learning.
+        keep: optional function of the `TrainResult`, run on the training thread once training
+            ends (to score and save the model, say); what it returns becomes `kept`. The run is
+            `done` only after it, so a reader never sees a finished run whose model is not kept yet.
         **build_options: passed to `aecore.build` when `model` is a name.
 
     The fields `status` ("running", "finished", "stopped" or "failed"), `progress` (the latest
-    `Progress`), `history` (per-epoch losses so far), `preview_outputs`, `result` and `error`
-    are replaced whole, never mutated in place, so a reader always sees a consistent value.
+    `Progress`), `history` (per-epoch losses so far), `preview_outputs`, `result`, `kept` and
+    `error` are replaced whole, never mutated in place, so a reader always sees a consistent value.
+    `result` is set as soon as training ends, while `keep` still runs.
     """
 
-    def __init__(self, model, dataset, config, preview=None, **build_options):
-        self.dataset, self.config, self.preview = dataset, config, preview
+    def __init__(self, model, dataset, config, preview=None, keep=None, **build_options):
+        self.dataset, self.config, self.preview, self.keep = dataset, config, preview, keep
         self.status = "running"
         self.progress = None
         self.history = {}
         self.preview_outputs = None
         self.result = None
+        self.kept = None
         self.error = None
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(model, build_options), name="aecore-training",
@@ -237,6 +242,10 @@ class TrainingJob:
         self.stop_event.set()
 
     @property
+    def stopping(self):
+        return self.stop_event.is_set() and not self.done
+
+    @property
     def done(self):
         return self.status != "running"
 
@@ -249,10 +258,11 @@ class TrainingJob:
 
     def _run(self, model, build_options):
         try:
-            result = train(model, self.dataset, self.config, self._on_progress, self.stop_event, **build_options)
+            self.result = train(model, self.dataset, self.config, self._on_progress, self.stop_event, **build_options)
+            if self.keep is not None:
+                self.kept = self.keep(self.result)
         except Exception as error:  # handed to the reader, who decides how to show it
             self.error = error
             self.status = "failed"
             return
-        self.result = result
-        self.status = "stopped" if result.stopped else "finished"
+        self.status = "stopped" if self.result.stopped else "finished"

@@ -161,6 +161,33 @@ def load_card(model_path):
     return json.loads(card_path.read_text()) if card_path.is_file() else {}
 
 
+def save_trained(result, dataset, config, directory, name, recipe=None, test_examples=None, fine_tuned_from=None):
+    """Score a finished run on the test set, write its card beside it, and return the `.keras` path.
+
+    Args:
+        result: the `TrainResult` of `aecore.training.train`.
+        dataset: the `Dataset` it trained on; its first `test_examples` test inputs (all if `None`)
+            are scored with the run's noise and seed.
+        config: the run's `TrainConfig`.
+        directory, name: where to write `name.keras` and `name.json`.
+        recipe: the optimizer, learning rate and loss the run used, for the card.
+        fine_tuned_from: `(path, card)` of the saved model the run started from, if any; the card
+            then counts the whole training and shows the whole loss history.
+    """
+    from aecore.metrics import evaluate_model
+
+    check_name(name)
+    scores = evaluate_model(result.model, dataset.x_test[:test_examples], config.noise, seed=config.seed)
+    card = make_card(result.model, dataset, config, result, scores, recipe)
+    if fine_tuned_from is not None:
+        prior_path, prior = fine_tuned_from
+        card["fine_tuned_from"] = {"file": Path(prior_path).name, "epochs": prior.get("epochs", 0),
+                                   "noise": prior.get("noise")}
+        card["epochs"] += prior.get("epochs", 0)
+        card["history"] = {key: prior.get("history", {}).get(key, []) + values for key, values in result.history.items()}
+    return save_model(result.model, directory, name, card)
+
+
 def list_saved(directory):
     """`[(name, model path, card)]` for every `.keras` file in `directory`, sorted by name."""
     directory = Path(directory)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore.datasets import source_in_words
-from studio import common
+from studio import common, models
 from studio.quick_start import quick_start
 
 st.title("Autoencoder Studio")
@@ -24,7 +24,7 @@ st.graphviz_chart(
     width="content",
 )
 
-entry = common.current_model()
+entry = models.current_model()
 if entry is None:
     st.info(
         "There are no pretrained models in `pretrained/` yet, and none trained in this session. "
@@ -45,9 +45,9 @@ if entry.is_photo_model:
     show_sample(entry)
     st.stop()
 
-st.subheader(f"Test images and their reconstructions by {entry.key.removeprefix(common.SESSION_PREFIX)}")
+st.subheader(f"Test images and their reconstructions by {entry.key.removeprefix(models.SESSION_PREFIX)}")
 count = st.slider("Images", 4, 24, 12, step=4, key="home_count")
-images, labels, data = common.test_images(entry, count)
+images, labels, data = models.test_images(entry, count)
 reconstructions = entry.model.reconstruct(images)
 common.show_mosaic([list(images), list(reconstructions)], caption="top: test originals · bottom: reconstructions")
 st.caption(f"Test data: {len(data.x_test):,} {data.name} test images; {source_in_words(data.source)}")

@@ -7,15 +7,33 @@ from sklearn.decomposition import PCA
 from aecore.figures import latent_scatter, points_and_planes
 from aecore.latent import principal_subspace_angle
 from aecore.training import TrainConfig, train
-from studio import common
+from studio import models
+from studio.progress import result_cache
 
 
-@st.cache_resource(show_spinner="Training a linear autoencoder on the 3-D points…", max_entries=8)
-def linear_autoencoder(epochs: int, learning_rate: float, seed: int):
-    """A `linear` model trained on the point cloud; cached, so shared and read-only."""
-    points = common.dataset("points3d")
-    return train("linear", points, TrainConfig(epochs=epochs, batch_size=32, seed=seed), code_size=2,
-                 learning_rate=learning_rate).model
+def pretrained_linear():
+    """A pretrained linear autoencoder of the point cloud from the picker's folder, or `None`."""
+    for key, entry in models.available_models().items():
+        if not entry.trained_here and entry.card.get("architecture") == "linear" and entry.dataset_name == "points3d":
+            return models.model_entry(key)
+    return None
+
+
+def train_linear(settings):
+    """A `linear` model trained on the point cloud with a progress bar; kept for every visitor, read-only."""
+    epochs, learning_rate, seed = settings
+    model = result_cache().get(("linear_pca", settings))
+    if model is None:
+        bar = st.progress(0.0, text="Training a linear autoencoder on the 3-D points…")
+
+        def report(progress):
+            bar.progress(progress.fraction, text=f"Training a linear autoencoder: epoch {progress.epoch}/{progress.epochs}")
+
+        model = train("linear", models.dataset("points3d"), TrainConfig(epochs=epochs, batch_size=32, seed=seed),
+                      on_progress=report, code_size=2, learning_rate=learning_rate).model
+        bar.empty()
+        result_cache().put(("linear_pca", settings), model)
+    return model
 
 
 st.title("Linear autoencoder vs PCA")
@@ -29,10 +47,23 @@ controls, view = st.columns([1, 3])
 epochs = controls.slider("Epochs", 10, 300, 150, step=10, key="linear_epochs")
 learning_rate = controls.select_slider("Learning rate", [0.001, 0.003, 0.01, 0.03], 0.01, key="linear_lr")
 seed = controls.number_input("Seed", 0, 1000, 0, key="linear_seed")
+settings = (int(epochs), float(learning_rate), int(seed))
+pretrained = pretrained_linear()
+if controls.button("Train with these settings", key="linear_train", type="primary") or pretrained is None:
+    st.session_state["linear_shown"] = settings
+shown = st.session_state.get("linear_shown")
 
-data = common.dataset("points3d")
+data = models.dataset("points3d")
 points = data.x_train
-model = linear_autoencoder(epochs, learning_rate, int(seed))
+if shown is None:  # the first view: a model trained beforehand, no wait
+    model = pretrained.model
+    card = pretrained.card
+    controls.caption(f"Shown: the pretrained {pretrained.label} ({card.get('epochs', '?')} epochs, learning rate "
+                     f"{card.get('recipe', {}).get('learning_rate', '?')}). Train one with the settings above to compare.")
+else:
+    with view:
+        model = train_linear(shown)
+    controls.caption(f"Shown: trained with {shown[0]} epochs, learning rate {shown[1]}, seed {shown[2]}.")
 codes = model.encode(points)
 reconstructions = model.reconstruct(points)
 pca = PCA(n_components=2).fit(points)

@@ -7,7 +7,7 @@ import streamlit as st
 from aecore.figures import loss_curves
 from aecore.metrics import per_example
 from aecore.noise import Noise, add_noise
-from studio import common
+from studio import common, models
 from studio.noise_controls import noise_controls
 
 st.title("Reconstructions")
@@ -17,7 +17,7 @@ controls, view = st.columns([1, 3])
 count = controls.slider("Images", 4, 32, 8, step=4, key="recon_count")
 trained_noise = Noise.parse(entry.card.get("noise"))  # start from the noise the model was trained with
 noise, seed = noise_controls(controls, *((trained_noise.kind, trained_noise.level) if trained_noise else ()))
-images, labels, data = common.test_images(entry, count)
+images, labels, data = models.test_images(entry, count)
 noisy = add_noise(images, noise, seed=seed)
 outputs = entry.model.reconstruct(noisy)
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore.noise import NOISE_KINDS, Noise
-from studio import common
+from studio.links import query_default, share
 
 
 def largest_level(kind):
@@ -27,17 +27,17 @@ def noise_controls(container, default_kind="gaussian", default_level=0.4):
     Level 0 is no noise: the inputs are the originals, so there is no noisy row to show or score.
     """
     kinds = ["none", *NOISE_KINDS]
-    common.query_default("noise", lambda value: value if value in kinds else default_kind, default_kind)
+    query_default("noise", lambda value: value if value in kinds else default_kind, default_kind)
     kind = container.selectbox("Noise", kinds, key="noise", on_change=fit_level_to_kind, args=("noise", "sigma"))
     maximum = largest_level(kind)
-    common.query_default("sigma", float, default_level)
+    query_default("sigma", float, default_level)
     if not 0 <= st.session_state["sigma"] <= maximum:  # only a link can ask for this
         container.warning(f"A {kind} level must be between 0 and {maximum}; using {min(default_level, maximum)}.")
         st.session_state["sigma"] = min(default_level, maximum)
     label = "Sigma" if kind == "gaussian" else "Level"
     level = container.slider(label, 0.0, maximum, key="sigma", step=0.05, disabled=kind == "none",
                              help="the noise added before the model sees the image")
-    common.query_default("seed", int, 0)
+    query_default("seed", int, 0)
     seed = container.number_input("Noise seed", 0, 10**6, key="seed", step=1)
-    common.share(noise=kind, sigma=f"{level:g}", seed=int(seed))
+    share(noise=kind, sigma=f"{level:g}", seed=int(seed))
     return (None if kind == "none" or level == 0 else Noise(kind, level)), int(seed)

@@ -14,7 +14,7 @@ import streamlit as st
 from aecore.denoise import denoise, is_photo_model
 from aecore.figures import before_after, fit_for_display, zoom_crop
 from aecore.images import WORKING_PIXELS, Upload, is_gray, read_upload, to_png, to_zip
-from studio import common
+from studio import models
 from studio.text import plain
 
 PHOTO_PIXELS = WORKING_PIXELS  # one photo is shrunk to this many pixels at most (16.8 MP)
@@ -25,7 +25,7 @@ KEPT = 6  # results kept per session, the most recent
 def photo_models():
     """`{channels: picker key}` of the photo models on offer (1: gray, 3: colour)."""
     found = {}
-    for key, entry in common.available_models().items():
+    for key, entry in models.available_models().items():
         if entry.card.get("architecture") == "photo":
             found.setdefault(entry.card.get("channels"), key)
     return found
@@ -35,7 +35,7 @@ def model_for(image, picked):
     """The picker entry to denoise `image` with: the photo model of its colour if there is one, else `picked`."""
     wanted = 1 if is_gray(image) else 3
     key = photo_models().get(wanted)
-    entry = common.model_entry(key) if key else None
+    entry = models.model_entry(key) if key else None
     return entry if entry is not None and is_photo_model(entry.model) else picked
 
 
@@ -191,7 +191,7 @@ def looks_like_photo(image):
 @st.cache_data(show_spinner="Denoising the sample photo…", max_entries=4)
 def sample_crop(key, sigma=25, size=256):
     """The centre of the sample photo: clean, with noise of `sigma`, and denoised by the picker's `key` model."""
-    entry = common.model_entry(key)
+    entry = models.model_entry(key)
     image = sample_photo().image
     top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
     result = denoise(entry.model, image[top : top + size, left : left + size], noise_sigma=sigma, seed=0)
@@ -201,7 +201,7 @@ def sample_crop(key, sigma=25, size=256):
 def show_sample(entry, sigma=25):
     """Home for a photo model: a noisy crop of the sample photo beside what the model makes of it."""
     clean, noisy, output, scores = sample_crop(entry.key, sigma)
-    st.subheader(f"A photo with noise of sigma {sigma}, denoised by {entry.key.removeprefix(common.SESSION_PREFIX)}")
+    st.subheader(f"A photo with noise of sigma {sigma}, denoised by {entry.key.removeprefix(models.SESSION_PREFIX)}")
     columns = st.columns(3)
     for column, image, caption in zip(columns, (noisy, output, clean), (
             f"noisy: {scores['noisy_psnr']:.2f} dB", f"denoised: {scores['psnr']:.2f} dB", "clean")):

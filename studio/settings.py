@@ -14,6 +14,7 @@ SAVED = "saved_settings"
 TRAIN_DEFAULTS = {
     "train_architecture": "dense",
     "train_code_size": 0,
+    "train_code_units": 0,
     "train_epochs": 5,
     "train_batch": 128,
     "train_count": 4000,

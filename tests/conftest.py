@@ -28,12 +28,9 @@ def mnist_small(mnist):
 
 def save_trained(directory, name, model_name, dataset, config, **options):
     from aecore import zoo
-    from aecore.metrics import evaluate_model
     from aecore.training import train
 
-    result = train(model_name, dataset, config, **options)
-    scores = evaluate_model(result.model, dataset.x_test[:64], config.noise)
-    zoo.save_model(result.model, directory, name, zoo.make_card(result.model, dataset, config, result, scores))
+    zoo.save_trained(train(model_name, dataset, config, **options), dataset, config, directory, name, test_examples=64)
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,17 @@ def test_evaluate_json_scores_against_clean_targets(trained_model):
     assert again["bce"] == report["bce"]
 
 
+def test_evaluate_a_points_model_shows_the_metrics_points_have(tmp_path):
+    trained = run("train", "--model", "linear", "--dataset", "points3d", "--code-size", "2", "--epochs", "1",
+                  "--out", str(tmp_path), "--name", "points")
+    assert trained.returncode == 0, trained.stderr
+    completed = run("evaluate", str(tmp_path / "points.keras"), "--dataset", "points3d", "--noise", "gaussian:0.1")
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    rows = {line.split()[0] for line in completed.stdout.splitlines()[2:]}
+    assert rows == {"mse", "psnr"}, completed.stdout  # no SSIM for points, no BCE outside [0, 1]
+
+
 def test_denoise_writes_a_png(trained_model, mnist, tmp_path):
     out, _ = trained_model
     source = tmp_path / "in.png"

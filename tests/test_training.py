@@ -69,6 +69,21 @@ def test_training_job_stops_and_keeps_a_usable_model(mnist_small):
     assert job.result.model.reconstruct(mnist_small.x_test[:2]).shape == (2, 28, 28, 1)
 
 
+def test_training_job_is_done_only_once_its_model_is_kept(mnist_small):
+    seen = []
+
+    def keep(result):
+        seen.append((job.done, job.result is result))
+        return "kept"
+
+    job = TrainingJob("dense", mnist_small, TrainConfig(epochs=1), keep=keep).start()
+    job.thread.join(timeout=60)
+    assert seen == [(False, True)] and job.kept == "kept" and job.status == "finished"
+    failing = TrainingJob("dense", mnist_small, TrainConfig(epochs=1), keep=lambda result: 1 / 0).start()
+    failing.thread.join(timeout=60)
+    assert failing.status == "failed" and isinstance(failing.error, ZeroDivisionError)
+
+
 def test_training_job_reports_errors(mnist_small):
     job = TrainingJob("conv", mnist_small.subset(train=3), TrainConfig(validation_split=0.9)).start()
     job.thread.join(timeout=30)

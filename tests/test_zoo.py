@@ -80,3 +80,15 @@ def test_saved_files_drop_optimizer_state_but_keep_the_callers_optimizer(trained
     assert slim.stat().st_size < 0.6 * full.stat().st_size  # Adam keeps two moments per weight
     assert result.model.optimizer is optimizer and int(optimizer.iterations) == steps > 0
     assert getattr(zoo.load_model(slim), "optimizer", None) is None  # for predictions; compile_model to fine-tune
+
+
+def test_save_trained_scores_writes_the_card_and_counts_a_fine_tuned_run_whole(trained, mnist_small, tmp_path):
+    config, result = trained
+    path = zoo.save_trained(result, mnist_small, config, tmp_path, "scored", {"optimizer": "adam"}, test_examples=32)
+    card = zoo.load_card(path)
+    assert card["test_metrics"] == evaluate_model(result.model, mnist_small.x_test[:32], config.noise, seed=config.seed)
+    assert card["recipe"] == {"optimizer": "adam"} and card["epochs"] == 1 and "fine_tuned_from" not in card
+    tuned = zoo.load_card(zoo.save_trained(result, mnist_small, config, tmp_path, "tuned", fine_tuned_from=(path, card)))
+    assert tuned["epochs"] == 2 and tuned["fine_tuned_from"] == {"file": "scored.keras", "epochs": 1,
+                                                                 "noise": "gaussian:0.2"}
+    assert len(tuned["history"]["loss"]) == 2 and tuned["test_metrics"]["model"]["n"] == len(mnist_small.x_test)

@@ -67,6 +67,21 @@ class Autoencoder(keras.Model):
         """Reconstructions of `x`, in the inputs' shape, as a NumPy array."""
         return self.apply(self, x, batch_size)
 
+    @classmethod
+    def code_shape_of(cls, config):
+        """The shape of one code of a model of this class built from `config` (its constructor arguments)."""
+        return (int(config["code_size"]),)
+
+    @property
+    def code_shape(self):
+        """The shape of one code before it is flattened: `(code_size,)` for most, a feature map for conv."""
+        return type(self).code_shape_of(self.get_config())
+
+    @property
+    def code_values(self):
+        """How many numbers one code holds: the length of the vectors `encode` returns."""
+        return math.prod(self.code_shape)
+
     def hyperparameters(self):
         """The constructor arguments beyond the base ones; subclasses extend this."""
         return {}

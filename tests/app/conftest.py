@@ -29,10 +29,17 @@ def start_training(architecture="dense", epochs=2, count=500, noise="none", leve
     return at
 
 
+def training_run(at):
+    """The `TrainingRun` of the visitor that `at` is, or `None`."""
+    from studio.models import visitor_store
+
+    return visitor_store().visitors[at.session_state["visitor_id"]].run
+
+
 def wait_for_training(at, seconds=120):
     """Rerun `at` until its session's run has ended, then once more so the page shows the outcome."""
     deadline = time.time() + seconds
-    while not at.session_state["training"]["job"].done:
+    while not training_run(at).job.done:
         assert time.time() < deadline, "training did not end in time"
         time.sleep(0.5)
         at.run()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from aecore.datasets import load_dataset
 from aecore.noise import add_noise
-from tests.app.conftest import APP, start_training, wait_for_training
+from tests.app.conftest import APP, start_training, training_run, wait_for_training
 from tests.conftest import png_bytes
 
 PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/latent.py", "app_pages/reconstructions.py", "app_pages/denoise.py",
@@ -62,6 +62,32 @@ def test_home_shows_originals_and_reconstructions(app_env):
     assert at.sidebar.selectbox(key="model").value == "a_conv_gaussian"
     card = at.sidebar.caption[0].value  # the picked model's card
     assert "gaussian:0.4" in card and "recipe changes: upsampling=transpose" in card
+    assert "code 7 x 7 x 32 = 1,568 values, not fewer than the 784 inputs" in card
+
+
+def train_conv(code_size, code_units):
+    at = open_app("app_pages/train.py")
+    at.selectbox(key="train_architecture").set_value("conv").run()
+    at.slider(key="train_epochs").set_value(1)
+    at.select_slider(key="train_count").set_value(500)
+    at.number_input(key="train_code_size").set_value(code_size)
+    at.number_input(key="train_code_units").set_value(code_units)
+    at.button(key="start_training").click().run()
+    return wait_for_training(at)
+
+
+def test_the_code_itself_is_offered_only_when_the_code_is_two_or_three_values(app_env):
+    at = train_conv(code_size=2, code_units=0)  # a 7 x 7 x 2 map: 98 values, not a 2-D code
+    at.switch_page("app_pages/latent.py").run()
+    assert_clean(at)
+    assert at.radio(key="latent_method").options == ["PCA", "t-SNE (slower, no inverse)"]
+    assert any("7 x 7 x 2 = 98 values" in caption.value for caption in at.caption)
+    at = train_conv(code_size=0, code_units=2)  # a dense code layer: a real 2-D bottleneck
+    assert "code 2 values" in at.sidebar.caption[0].value
+    at.switch_page("app_pages/latent.py").run()
+    assert_clean(at)
+    assert at.radio(key="latent_method").value == "code"
+    assert any("2-D code plane" in caption for caption in image_captions(at))
 
 
 def test_empty_pretrained_offers_quick_start(monkeypatch, tmp_path):
@@ -80,20 +106,47 @@ def test_training_runs_to_the_end_and_joins_the_picker(app_env):
     at = wait_for_training(at)
     assert_clean(at)
     assert any("finished after 2 epoch" in s.value for s in at.success)
-    key = at.session_state["training"]["key"]
+    key = training_run(at).key
     assert key.startswith("session:dense_mnist_") and picked_model(at) == key
     assert {button.label for button in at.get("download_button")} >= {"Download model (.keras)",
                                                                        "Download model card (.json)"}
     assert at.get("plotly_chart"), "the loss curve is drawn"
 
 
+def test_a_stale_picker_value_does_not_undo_the_pick_of_a_new_model(app_env):
+    at = start_training("dense", epochs=1, count=500)
+    training_run(at).job.thread.join(timeout=120)
+    at.run()  # the run that collects the model and picks it
+    key = training_run(at).key
+    assert picked_model(at) == key
+    # A poll the browser sent before it drew the new pick carries the picker's old value.
+    at.sidebar.selectbox(key="model").set_value("a_conv_gaussian").run()
+    assert picked_model(at) == key
+    at.sidebar.selectbox(key="model").set_value("a_conv_gaussian").run()  # now a choice: it holds
+    assert picked_model(at) == "a_conv_gaussian"
+
+
 def test_stop_ends_a_long_run_and_keeps_the_model(app_env):
     at = start_training("conv", epochs=50, count=4000)
     at.button(key="stop_training").click().run()
+    stop = at.button(key="stop_training")  # the click shows at once: one state, no second press
+    assert stop.label == "Stopping…" and stop.disabled and not at.success
     at = wait_for_training(at)
     assert any("stopped early" in s.value for s in at.success)
-    assert at.session_state["training"]["job"].result.epochs_run < 50
-    assert picked_model(at) == at.session_state["training"]["key"]
+    assert training_run(at).job.result.epochs_run < 50
+    assert picked_model(at) == training_run(at).key
+
+
+def test_an_ended_run_shows_one_state(app_env):
+    at = start_training("dense", epochs=1, count=500)
+    run = training_run(at)
+    run.job.thread.join(timeout=120)
+    assert run.job.kept.is_file(), "the job saved its model before it said it was done"
+    at.run()  # the first run after the end: picker, Start and the run's view all agree
+    assert_clean(at)
+    assert any("finished after 1 epoch" in s.value for s in at.success)
+    assert not at.get("progress") and "stop_training" not in [button.key for button in at.button]
+    assert picked_model(at) == run.key and not at.button(key="start_training").disabled
 
 
 def test_sigma_slider_renoises_and_changes_the_metrics(app_env):
@@ -173,11 +226,58 @@ def test_latent_page_decodes_points_and_draws_the_manifold(app_env):
     assert any("2-D code plane" in caption for caption in captions)
 
 
-def test_linear_vs_pca_planes_agree(app_env):
+def test_latent_scatter_is_the_same_chart_on_the_run_a_first_click_triggers(app_env):
+    # A plotly chart's widget identity is its content: when the figure changed on the rerun that a
+    # click triggers (the decoded point's marker appeared only then), the first click was lost.
+    for method in ("code", "pca"):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["latent_method"] = method
+        at.query_params["model"] = "b_vae"
+        at.run().switch_page("app_pages/latent.py").run()  # the page's first run in this session
+        first = at.get("plotly_chart")[0].proto
+        at.run()  # what a click on a point does: rerun with the selection
+        assert_clean(at)
+        assert at.get("plotly_chart")[0].proto.id == first.id, method
+        assert "decoded point" in first.spec  # the typed point is marked from the first draw
+
+
+def test_tsne_is_drawn_once_and_kept_for_the_next_visitor(app_env):
+    from studio.progress import result_cache
+
+    at = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    at.select_slider(key="latent_count").set_value(200)
+    at.radio(key="latent_method").set_value("tsne").run()
+    assert_clean(at)
+    assert "t-SNE" in at.get("plotly_chart")[0].proto.spec and not at.get("progress")
+    assert "tsne2" in result_cache().rates  # timed, for the next estimate
+    kept = [key for key in result_cache().results if key[1:] == (200, "tsne", 2)]
+    assert len(kept) == 1
+    other = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    other.select_slider(key="latent_count").set_value(200)
+    other.radio(key="latent_method").set_value("tsne").run()
+    assert other.get("plotly_chart")[0].proto.spec == at.get("plotly_chart")[0].proto.spec
+
+
+def test_linear_vs_pca_opens_on_a_pretrained_model_and_trains_on_demand(app_env):
     at = open_app("app_pages/linear_pca.py")
     assert_clean(at)
+    assert any("Shown: the pretrained c_points_linear (3 epochs" in caption.value for caption in at.caption)
+    at.slider(key="linear_epochs").set_value(150)
+    at.button(key="linear_train").click().run()
+    assert_clean(at)
+    assert any("trained with 150 epochs, learning rate 0.01, seed 0" in caption.value for caption in at.caption)
     angle = float(at.metric[0].value.rstrip("°"))
     assert angle < 5.0
+    at.slider(key="linear_epochs").set_value(10).run()  # moving a slider alone trains nothing
+    assert any("trained with 150 epochs" in caption.value for caption in at.caption)
+
+
+def test_linear_vs_pca_first_view_is_the_shipped_model_and_the_planes_agree(monkeypatch):
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(Path(APP).parent / "pretrained"))
+    at = open_app("app_pages/linear_pca.py")
+    assert_clean(at)
+    assert any("Shown: the pretrained points3d_linear (200 epochs" in caption.value for caption in at.caption)
+    assert float(at.metric[0].value.rstrip("°")) < 5.0
 
 
 def test_the_whole_hostile_corpus_through_the_denoise_page(app_env):
@@ -228,9 +328,9 @@ def test_train_settings_survive_a_page_switch(app_env):
     assert at.slider(key="train_noise_level").value == pytest.approx(0.3)
     assert at.select_slider(key="train_count").value == 500
     at.button(key="start_training").click().run()  # Start trains what the page shows
-    run = at.session_state["training"]
-    assert run["name"].startswith("conv_mnist_") and str(run["job"].config.noise) == "gaussian:0.3"
-    assert len(run["job"].dataset.x_train) == 500 and run["job"].config.epochs == 1
+    run = training_run(at)
+    assert run.name.startswith("conv_mnist_") and str(run.job.config.noise) == "gaussian:0.3"
+    assert len(run.job.dataset.x_train) == 500 and run.job.config.epochs == 1
     wait_for_training(at)
 
 
@@ -260,9 +360,9 @@ def test_noise_level_is_off_without_noise_and_follows_the_kind(app_env):
 def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
     at = start_training("dense", epochs=1, count=500, noise="gaussian", level=0.5)
     at = wait_for_training(at)
-    run = at.session_state["training"]
-    job = run["job"]
-    noisy = add_noise(run["preview_originals"], job.config.noise, seed=0)
+    run = training_run(at)
+    job = run.job
+    noisy = add_noise(run.preview_originals, job.config.noise, seed=0)
     np.testing.assert_allclose(job.preview, noisy)
     np.testing.assert_allclose(job.preview_outputs, job.result.model.reconstruct(noisy), rtol=1e-5, atol=1e-6)
     assert any("noisy inputs, their reconstructions" in caption for caption in image_captions(at))

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from aecore.datasets import load_dataset
 from studio.limits import counts_up_to, training_limits
-from tests.app.conftest import APP, start_training, wait_for_training
+from tests.app.conftest import APP, start_training, training_run, wait_for_training
 
 
 def weights_digest(model):
@@ -20,7 +20,7 @@ def weights_digest(model):
 
 
 def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
-    from studio.common import load_pretrained
+    from studio.models import load_pretrained, visitor_store
 
     shared = load_pretrained(str(app_env / "a_conv_gaussian.keras"), (app_env / "a_conv_gaussian.keras").stat().st_mtime)
     before = weights_digest(shared)
@@ -33,18 +33,19 @@ def test_two_sessions_train_at_once_and_see_only_their_own_models(app_env):
     second = wait_for_training(second)
     first.switch_page("app_pages/train.py").run()
 
-    first_key = first.session_state["training"]["key"]
-    second_key = second.session_state["training"]["key"]
-    assert first.session_state["training"]["job"] is not second.session_state["training"]["job"]
-    assert set(first.session_state["session_models"]) == {first_key}
-    assert set(second.session_state["session_models"]) == {second_key}
-    assert first.session_state["session_dir"] != second.session_state["session_dir"]
+    first_key = training_run(first).key
+    second_key = training_run(second).key
+    assert training_run(first).job is not training_run(second).job
+    first_visitor = visitor_store().visitors[first.session_state["visitor_id"]]
+    second_visitor = visitor_store().visitors[second.session_state["visitor_id"]]
+    assert set(first_visitor.models) == {first_key} and set(second_visitor.models) == {second_key}
+    assert first_visitor.directory != second_visitor.directory
     assert weights_digest(shared) == before, "a shared cached model was changed"
     assert sorted((path.name, path.stat().st_mtime) for path in app_env.iterdir()) == pretrained_files
 
 
 def test_concurrent_predictions_on_a_shared_model_agree(app_env, mnist):
-    from studio.common import load_pretrained
+    from studio.models import load_pretrained
 
     path = app_env / "a_conv_gaussian.keras"
     model = load_pretrained(str(path), path.stat().st_mtime)
@@ -87,9 +88,9 @@ def test_hosted_mode_caps_are_shown_and_enforced(hosted):
     running = [start_training("conv", epochs=10) for _ in range(2)]
     third = start_training(epochs=1)
     assert any("2 training runs are already going" in error.value for error in third.error)
-    assert "training" not in third.session_state
+    assert training_run(third) is None
     for at in running:
-        at.session_state["training"]["job"].stop()
+        training_run(at).job.stop()
 
 
 def test_counts_offered_stop_at_what_exists_and_at_the_cap():
@@ -97,3 +98,55 @@ def test_counts_offered_stop_at_what_exists_and_at_the_cap():
     assert counts_up_to(60000, range(500, 10001, 500))[-1] == 10000
     assert counts_up_to(120, (200, 500, 1000)) == [120]
     assert counts_up_to(10000, (200, 500, 1000, 2000, 5000)) == [200, 500, 1000, 2000, 5000]
+
+
+def test_trained_models_survive_a_reload_and_stay_out_of_other_sessions(app_env):
+    at = wait_for_training(start_training(epochs=1))
+    key, visitor = training_run(at).key, at.query_params["visitor"]
+    assert at.query_params["model"] == key
+    reloaded = AppTest.from_file(APP, default_timeout=120)  # a reload: a new session, the same address
+    reloaded.query_params.update({"visitor": visitor, "model": key})
+    reloaded.run()
+    assert reloaded.sidebar.selectbox(key="model").value == key and not reloaded.sidebar.warning
+    assert any("Nobody else sees them" in caption.value for caption in reloaded.sidebar.caption)
+    stranger = AppTest.from_file(APP, default_timeout=120)  # someone given a link without the visitor id
+    stranger.query_params.update({"model": key})
+    stranger.run()
+    assert key not in stranger.sidebar.selectbox(key="model").options
+    assert any("someone else's session" in warning.value for warning in stranger.sidebar.warning)
+    assert stranger.query_params["visitor"] != visitor
+
+
+def test_a_reload_during_a_run_shows_the_run_and_keeps_its_model(app_env):
+    at = start_training("conv", epochs=3, count=1000)
+    reloaded = AppTest.from_file(APP, default_timeout=120)
+    reloaded.query_params.update({"visitor": at.query_params["visitor"]})
+    reloaded.run().switch_page("app_pages/train.py").run()
+    assert training_run(reloaded) is training_run(at)
+    assert reloaded.button(key="stop_training").label == "Stop" and reloaded.button(key="start_training").disabled
+    reloaded = wait_for_training(reloaded)
+    assert any("finished after 3 epoch" in success.value for success in reloaded.success)
+    assert reloaded.sidebar.selectbox(key="model").value == training_run(at).key
+
+
+def test_the_visitor_store_is_bounded():
+    from studio.models import VisitorStore
+
+    store = VisitorStore(capacity=2)
+    first, first_visitor = store.create(owner=None)
+    second, second_visitor = store.create(owner="browser")
+    assert store.find(second, owner="another browser") is None  # a link opened in another browser
+    assert store.find(first, owner=None) is first_visitor  # seen again: now the most recent
+    store.create(owner=None)
+    assert store.find(second, owner="browser") is None and not second_visitor.directory.exists()
+    assert store.find(first, owner=None) is first_visitor
+
+
+def test_a_browser_is_known_by_the_token_in_its_xsrf_cookie_not_by_its_mask():
+    from studio.models import xsrf_token
+
+    # Two page loads of one browser (seen in Chromium): a fresh mask each time, the same token.
+    first = xsrf_token("2|f465b405|1bff95810baae844f0e69fafb0962149|1795436943")
+    assert first == xsrf_token("2|4f239dc2|a0b9bc46b0ecc1834ba0b6680bd0088e|1795436943")
+    assert first != xsrf_token("2|f465b405|1bff95810baae844f0e69fafb0962148|1795436943")
+    assert xsrf_token("plain-value") == "plain-value"

@@ -6,6 +6,7 @@ $AESTUDIO_SCREENSHOTS when set, else a temporary folder).
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_each_page_renders(server, browser, screenshots, path, title):
     assert_no_failure(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stSelectbox"]').wait_for(timeout=30_000)  # the shared model picker
-    sidebar.get_by_text("conv · code 32").wait_for(timeout=30_000)  # with the picked model's card
+    sidebar.get_by_text("conv · code 7 x 7 x 32 = 1,568 values").wait_for(timeout=30_000)  # the picked model's card
     if path == "":
         page.locator('[data-testid="stGraphVizChart"] svg').first.wait_for()
         wait_for_images(page)
@@ -187,4 +188,123 @@ def test_train_settings_survive_a_page_switch_during_a_run(server, browser):
     assert_no_failure(page)
     if page.get_by_role("button", name="Stop").count():
         page.get_by_role("button", name="Stop").click()
+    page.close()
+
+
+
+SNAPSHOT = """() => {
+    const visible = element => element.offsetParent !== null;
+    const buttons = [...document.querySelectorAll('[data-testid="stMain"] button')].filter(visible);
+    const success = [...document.querySelectorAll('[data-testid="stAlertContentSuccess"]')].filter(visible);
+    const picker = document.querySelector('[data-testid="stSidebar"] [data-testid="stSelectbox"] input');
+    return {
+        live_stop: buttons.some(button => /\\bStop\\b/.test(button.innerText) && !button.disabled),
+        any_stop: buttons.some(button => /Stop/.test(button.innerText)),
+        progress: [...document.querySelectorAll('[data-testid="stProgress"]')].filter(visible).length > 0,
+        success: success.map(element => element.innerText).join(' '),
+        picked: picker ? picker.value : '',
+        status: [...document.querySelectorAll('[data-testid="stProgress"]')].map(element => element.innerText).join(' '),
+    };
+}"""
+
+
+def test_stop_shows_at_once_and_an_ended_run_shows_one_state(server, browser):
+    # The page once showed "stopped early" beside a live Stop button and a stale progress bar, with
+    # the old model still in the picker, for 2-7 s while the script thread scored and saved the model.
+    page = open_page(browser, f"{server}/train")
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    choose(page, "Architecture", "conv:")
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text("images/s").first.wait_for()  # training batches, not just starting
+    page.get_by_role("button", name="Stop", exact=True).click()
+    clicked = time.perf_counter()
+    snapshots = []
+    while time.perf_counter() - clicked < 60:
+        snapshot = page.evaluate(SNAPSHOT)
+        snapshots.append((time.perf_counter() - clicked, snapshot))
+        if snapshot["success"] and page.locator(IDLE).count():
+            break
+        page.wait_for_timeout(50)
+    ended, last = snapshots[-1]
+    assert last["success"], f"the run did not say it ended within 60 s: {last}"
+    shown = next(seconds for seconds, snapshot in snapshots if not snapshot["live_stop"])
+    assert shown < 1.0, f"the Stop button stayed live {shown:.1f} s after the click"
+    mixed = [(round(seconds, 2), snapshot) for seconds, snapshot in snapshots
+             if snapshot["success"] and (snapshot["any_stop"] or snapshot["progress"])]
+    assert not mixed, mixed
+    name = last["success"].split("The model ")[1].split(" is now")[0]
+    # The picker is drawn before the message; its input shows the new value a frame or so later.
+    said_ended = next(seconds for seconds, snapshot in snapshots if snapshot["success"])
+    stale_picker = [(round(seconds, 2), snapshot["picked"]) for seconds, snapshot in snapshots
+                    if snapshot["success"] and name not in snapshot["picked"] and seconds > said_ended + 0.3]
+    assert not stale_picker and name in last["picked"], (said_ended, stale_picker)
+    print(f"Stop shown after {shown:.2f} s; the run showed as ended after {ended:.2f} s")
+    seen = set()
+    for seconds, snapshot in snapshots:
+        if snapshot["status"] not in seen:
+            seen.add(snapshot["status"])
+            print(f"{seconds:6.2f} s  {snapshot['status']!r}")
+    assert_no_failure(page)
+    page.close()
+
+
+def picked_model(page):
+    return page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').input_value()
+
+
+def test_trained_models_survive_a_reload_and_a_new_tab_but_not_another_browser(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{server}/train?dataset=digits")
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Start training").click()
+    done = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="is now in the sidebar picker")
+    done.wait_for(timeout=120_000)
+    name = done.inner_text().split("The model ")[1].split(" is now")[0]
+    wait_until_idle(page)
+    assert picked_model(page) == name and "visitor=" in page.url
+    page.reload()
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    page.get_by_text("Nobody else sees them").wait_for()
+    assert picked_model(page) == name, "a reload lost the model"
+    tab = context.new_page()
+    tab.goto(page.url.replace("/train", "/reconstructions"))
+    tab.get_by_role("heading", name="Reconstructions").wait_for()
+    wait_until_idle(tab)
+    assert picked_model(tab) == name, "a new tab on the same address lost the model"
+    assert_no_failure(tab)
+    stranger = browser.new_context().new_page()  # someone else, given the link
+    stranger.goto(page.url)
+    stranger.get_by_role("heading", name="Train an autoencoder").wait_for(timeout=90_000)
+    stranger.locator(IDLE).wait_for(timeout=90_000)
+    stranger.get_by_text("was trained in someone else's session").wait_for()
+    assert picked_model(stranger) != name
+    assert_no_failure(stranger)
+    stranger.context.close()
+    context.close()
+
+
+def test_the_first_click_on_a_latent_point_picks_that_image(server, browser):
+    page = open_page(browser, f"{server}/latent?model=b_vae")
+    page.get_by_role("heading", name="Latent space").wait_for()
+    wait_until_idle(page)
+    index = page.get_by_role("spinbutton", name="Test image index (or click a point)")
+    assert index.input_value() == "0"
+    point = page.locator(".js-plotly-plot .scatterlayer path.point").nth(60)
+    point.wait_for()
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'
+                 && [...document.querySelectorAll('input')].some(
+                     input => input.getAttribute('aria-label') === 'Test image index (or click a point)'
+                              && input.value !== '0')""",
+        timeout=30_000,
+    )
+    assert index.input_value() != "0"
+    assert_no_failure(page)
     page.close()

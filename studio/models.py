@@ -1,0 +1,252 @@
+"""The models the picker offers: pretrained ones loaded once per process, and this visitor's own.
+
+Pretrained models and datasets are cached with `st.cache_resource` and treated as read-only.
+Models a visitor trains are kept server-side in a bounded, process-wide store under a random
+visitor id that the URL carries (`?visitor=...`), so a reload or a new tab on that address finds
+them again. Where the browser sends Streamlit's XSRF cookie, the id is bound to that browser too:
+someone else who opens the link gets a visitor of their own, never these models.
+"""
+
+import hashlib
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from aecore import zoo
+from aecore.datasets import DATASETS, load_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSION_PREFIX = "session:"
+DEFAULT_MODEL = "mnist_conv_gaussian0.4"  # works on the MNIST digits every install has
+
+
+def pretrained_dir():
+    return Path(os.environ.get("AESTUDIO_PRETRAINED_DIR", ROOT / "pretrained"))
+
+
+@dataclass
+class ModelEntry:
+    """A model in the picker: where it came from, its card, and the loaded Keras model."""
+
+    key: str
+    model: object
+    card: dict
+    path: Path
+
+    @property
+    def label(self):
+        """The name alone: the sidebar's picker shows about 30 characters; the card below says the rest."""
+        return self.key.removeprefix(SESSION_PREFIX)
+
+    @property
+    def trained_here(self):
+        return self.key.startswith(SESSION_PREFIX)
+
+    @property
+    def dataset_name(self):
+        return self.card.get("dataset") if self.card.get("dataset") in DATASETS else None
+
+    @property
+    def is_image_model(self):
+        return len(self.model.example_shape) == 3
+
+    @property
+    def is_photo_model(self):
+        return self.card.get("architecture") == "photo"
+
+
+@st.cache_resource(show_spinner="Loading a pretrained model…", max_entries=32)
+def load_pretrained(path: str, modified: float):
+    """A pretrained model, loaded once per process (and again only if its file changes)."""
+    return zoo.load_model(path)
+
+
+@st.cache_resource(show_spinner="Loading data…", max_entries=8)
+def dataset(name: str):
+    """A dataset loaded once per process; treat its arrays as read-only."""
+    return load_dataset(name)
+
+
+PICKED = "picked_by_the_app"  # (model the app picked, the one before), until the browser shows the pick
+VISITOR_PARAM = "visitor"
+KEPT_VISITORS = 64  # visitors whose models the server keeps, the most recently seen
+KEPT_MODELS = 8  # models kept per visitor, the newest
+
+
+@dataclass
+class Visitor:
+    """One visitor's trained models, their folder and training run, found again by the visitor id in the URL."""
+
+    owner: str | None  # a digest of the browser's cookie, where it sends one
+    directory: Path
+    models: OrderedDict = field(default_factory=OrderedDict)  # {key: ModelEntry}, oldest first
+    run: object = None  # the latest `studio.runs.TrainingRun`, which a reload finds again too
+
+
+class VisitorStore:
+    """The visitors this process remembers: at most `capacity`, the least recently seen dropped first."""
+
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self.visitors = OrderedDict()
+        self.lock = threading.Lock()
+
+    def find(self, visitor_id, owner):
+        """The visitor with this id and browser, or `None`."""
+        with self.lock:
+            visitor = self.visitors.get(visitor_id)
+            if visitor is None or visitor.owner != owner:
+                return None
+            self.visitors.move_to_end(visitor_id)
+            return visitor
+
+    def create(self, owner):
+        """A new visitor with a fresh random id and folder: `(id, Visitor)`."""
+        visitor_id = secrets.token_urlsafe(12)
+        visitor = Visitor(owner, Path(tempfile.mkdtemp(prefix="aestudio-")))
+        with self.lock:
+            self.visitors[visitor_id] = visitor
+            while len(self.visitors) > self.capacity:
+                _, dropped = self.visitors.popitem(last=False)
+                shutil.rmtree(dropped.directory, ignore_errors=True)
+        return visitor_id, visitor
+
+
+@st.cache_resource
+def visitor_store():
+    return VisitorStore(KEPT_VISITORS)
+
+
+def xsrf_token(cookie):
+    """The token inside Streamlit's XSRF cookie.
+
+    The cookie is Tornado's version 2 format, `2|mask|masked token|timestamp`: each page load masks
+    the same token with a fresh random mask, so only the unmasked token identifies the browser.
+    Any other format is taken whole.
+    """
+    parts = cookie.split("|")
+    try:
+        if len(parts) == 4 and parts[0] == "2":
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            return bytes(value ^ mask[index % len(mask)] for index, value in enumerate(masked)).hex()
+    except (ValueError, ZeroDivisionError):
+        pass
+    return cookie
+
+
+def browser_owner():
+    """A digest of the token in the browser's XSRF cookie (a per-browser secret), or `None` without one."""
+    try:
+        cookie = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # no browser behind this run (bare mode)
+        cookie = None
+    if not isinstance(cookie, str) or not cookie:
+        return None
+    return hashlib.sha256(xsrf_token(cookie).encode()).hexdigest()
+
+
+def current_visitor():
+    """This visitor: the one the URL names when it is this browser's, else a new one; the URL then names it."""
+    owner = browser_owner()
+    store = visitor_store()
+    visitor_id = st.session_state.get("visitor_id") or st.query_params.get(VISITOR_PARAM)
+    visitor = store.find(visitor_id, owner) if visitor_id else None
+    if visitor is None:
+        visitor_id, visitor = store.create(owner)
+    st.session_state["visitor_id"] = visitor_id
+    if st.query_params.get(VISITOR_PARAM) != visitor_id:
+        st.query_params[VISITOR_PARAM] = visitor_id
+    return visitor
+
+
+def session_models():
+    """The models this visitor trained: `{key: ModelEntry}`."""
+    return current_visitor().models
+
+
+def session_dir():
+    """This visitor's own temporary folder; nothing a visitor does writes anywhere else."""
+    return current_visitor().directory
+
+
+def add_session_model(model, path):
+    """Add a model saved (with its card) in `session_dir()` to the picker, and pick it; returns its key.
+
+    Beyond `KEPT_MODELS`, the oldest of this visitor's models is dropped with its files.
+    """
+    key = SESSION_PREFIX + Path(path).stem
+    kept = session_models()
+    kept.pop(key, None)
+    kept[key] = ModelEntry(key, model, zoo.load_card(path), Path(path))
+    while len(kept) > KEPT_MODELS:
+        _, dropped = kept.popitem(last=False)
+        for stale in (dropped.path, dropped.path.with_suffix(".json")):
+            stale.unlink(missing_ok=True)
+    st.session_state[PICKED] = (key, st.session_state.get("model"))  # the pick, and the one it replaced
+    st.session_state["model"] = key
+    return key
+
+
+def keep_the_apps_pick():
+    """Hold a model the app picked (a run that just ended) until the browser's picker shows it.
+
+    A rerun that the browser asked for before it had drawn the new pick (a fragment's poll) brings
+    back the picker's old value, which would undo the pick without the visitor choosing anything.
+    That happens once at most (the one rerun a poll had on its way); after that, or once a run
+    arrives with the app's pick or another model, the visitor's choice rules. Call it first in
+    every run, before anything can pick a model.
+    """
+    if PICKED not in st.session_state:
+        return
+    picked, before = st.session_state[PICKED]
+    if before is not None and before != picked and st.session_state.get("model") == before:
+        st.session_state["model"] = picked  # the browser's stale value, not a choice
+        st.session_state[PICKED] = (picked, None)
+    else:
+        del st.session_state[PICKED]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def pretrained_listing(directory: str, modified: float):
+    """The cards in the pretrained folder, read again only when the folder changes."""
+    return zoo.list_saved(directory)
+
+
+def available_models():
+    """Every model the picker offers, pretrained first: `{key: ModelEntry}`."""
+    directory = pretrained_dir()
+    modified = directory.stat().st_mtime if directory.is_dir() else 0.0
+    entries = {}
+    for name, path, card in pretrained_listing(str(directory), modified):
+        entries[name] = ModelEntry(name, None, card, path)
+    entries.update(session_models())
+    return entries
+
+
+def model_entry(key):
+    """The picker entry `key` with its model loaded, or `None`."""
+    entry = available_models().get(key)
+    if entry is not None and entry.model is None:
+        entry.model = load_pretrained(str(entry.path), entry.path.stat().st_mtime)
+    return entry
+
+
+def current_model():
+    """The model picked in the sidebar, loaded, or `None` when there is none."""
+    key = st.session_state.get("model")
+    return model_entry(key) if key else None
+
+
+def test_images(entry, count):
+    """The first `count` test examples of the data the model was trained on, with their labels."""
+    data = dataset(entry.dataset_name or "mnist")
+    if data.input_shape != entry.model.example_shape:
+        raise ValueError(f"this model takes {entry.model.example_shape} inputs, which no bundled dataset has")
+    return data.x_test[:count], data.y_test[:count], data

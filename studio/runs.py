@@ -1,0 +1,70 @@
+"""The life of this visitor's training run: started from the Train page, kept when it ends, on any page.
+
+The run belongs to the visitor (see `studio.models`), not to the browser session, so a reload or a
+new tab during a run shows it going on and collects its model when it ends.
+
+The run trains, scores and saves its model on its own thread (`aecore.training.TrainingJob` with a
+`keep` step), so when the job says it is done the model file and its card already exist and
+collecting it into the picker is instant: the page never shows a finished run beside a live Stop
+button while a slow save runs on the script thread.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import numpy as np
+
+from aecore import zoo
+from aecore.training import TrainingJob
+from studio.models import add_session_model, current_visitor, session_dir
+
+SCORED_TEST_IMAGES = 1000  # the card's test metrics; enough for stable means, quick on any model
+
+
+@dataclass
+class TrainingRun:
+    """This session's training run: its job, the name its model gets, and the picker key once kept."""
+
+    job: TrainingJob
+    name: str
+    preview_originals: np.ndarray
+    key: str | None = None  # set when the saved model has joined the picker
+
+    @property
+    def running(self):
+        return not self.job.done
+
+    @property
+    def collected(self):
+        return self.key is not None or self.job.status == "failed"
+
+
+def current_run():
+    """This visitor's latest `TrainingRun`, or `None`; it outlives a reload, like the visitor's models."""
+    return current_visitor().run
+
+
+def start_run(architecture, dataset_name, data, config, recipe, preview_originals, preview, limits, **build_options):
+    """Start training in the background and make it this session's run; raises `ValueError` when refused."""
+    stamp = datetime.datetime.now().strftime("%H%M%S")
+    name = f"{architecture}_{dataset_name.removesuffix('_mnist')}_{stamp}"  # short enough for the picker
+    directory = session_dir()  # read on the script thread: the job's thread has no session
+
+    def keep(result):
+        return zoo.save_trained(result, data, config, directory, name, recipe, test_examples=SCORED_TEST_IMAGES)
+
+    job = TrainingJob(architecture, data, config, preview=preview, keep=keep, **build_options)
+    limits.admit(job)  # raises when this server already runs its maximum
+    current_visitor().run = TrainingRun(job.start(), name, preview_originals)
+
+
+def collect_finished_training():
+    """When this session's run has ended, add its saved model to the picker and pick it.
+
+    Runs at the top of every page, before the sidebar, so a run that ends while the visitor looks
+    elsewhere is not lost and the picker already shows it when the page says it finished.
+    """
+    run = current_run()
+    if run is None or run.running or run.collected:
+        return
+    run.key = add_session_model(run.job.result.model, run.job.kept)

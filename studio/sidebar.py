@@ -1,0 +1,70 @@
+"""The shared sidebar: the model picker and the picked model's card in plain words."""
+
+import streamlit as st
+
+from aecore.architectures import code_in_words
+from aecore.datasets import source_in_words
+from studio.links import query_default, share
+from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models, model_entry
+from studio.text import plain
+
+
+def sidebar():
+    """The shared sidebar: the model picker and the picked model's card. Returns the `ModelEntry`."""
+    entries = available_models()
+    with st.sidebar:
+        st.header("Model")
+        if not entries:
+            st.info("No models yet: train one on the Train page, or use Quick start on Home.")
+            return None
+        keys = list(entries)
+        default = DEFAULT_MODEL if DEFAULT_MODEL in entries else keys[0]
+        query_default("model", str, default)
+        if st.session_state["model"] not in entries:
+            wanted = st.session_state["model"]
+            why = ("was trained in someone else's session, and models trained here are seen only by the person "
+                   "who trained them" if wanted.startswith(SESSION_PREFIX) else "is not here")
+            st.warning(f"The model {plain(wanted.removeprefix(SESSION_PREFIX))} in this link {why}; showing {default}.")
+            st.session_state["model"] = default
+        key = st.selectbox("Model", keys, key="model", format_func=lambda k: entries[k].label,
+                           label_visibility="collapsed")
+        share(model=key)
+        entry = model_entry(key)
+        show_card(entry.card, entry.trained_here)
+        if any(entries[name].trained_here for name in keys):
+            st.caption(f"Models you train stay on this server while it runs, through reloads and new tabs of this "
+                       f"browser (your newest {KEPT_MODELS}). Nobody else sees them, not even with your link.")
+    return entry
+
+
+def show_card(card, trained_here=False):
+    """A short summary of a model card in plain words: origin, data, noise, epochs, test metrics."""
+    if not card:
+        st.caption("This model has no card.")
+        return
+    if card.get("architecture") == "photo":
+        scores = (card.get("test_metrics") or {}).get("model") or {}
+        origin = "trained in this session, seen only by you" if trained_here else "pretrained"
+        lines = [f"**photo** · {'colour' if card.get('channels') == 3 else 'gray'} · any size · {origin}",
+                 f"code: bottleneck map of {card.get('options', {}).get('code_size', '?')} channels at 1/"
+                 f"{2 ** (len(card.get('options', {}).get('widths', [0])) - 1)} of the size",
+                 f"trained on {len(card.get('training_photos', []))} photos, {card.get('patches_seen', 0):,} patches",
+                 "noise: Gaussian, any sigma up to 55 of 255 (blind)"]
+        if scores:
+            lines.append("PSNR on held-out wallpapers: " + " · ".join(f"sigma {name.removeprefix('psnr_sigma')}: {value:.2f} dB"
+                                                       for name, value in scores.items()))
+        st.caption("  \n".join(lines))
+        return
+    origin = "trained in this session, seen only by you" if trained_here else "pretrained"
+    images = f", {card['train_examples']:,} training images" if card.get("train_examples") else ""
+    lines = [
+        f"**{card.get('architecture', '?')}** · code {code_in_words(card)} · {origin}",
+        f"data: {card.get('dataset', '?')}{images}; {source_in_words(card.get('data_source', 'unknown source'))}",
+        f"noise: {card.get('noise') or 'none'} · epochs: {card.get('epochs', '?')}",
+    ]
+    if card.get("changed_options"):
+        lines.append("recipe changes: " + ", ".join(f"{key}={value}" for key, value in card["changed_options"].items()))
+    scores = (card.get("test_metrics") or {}).get("model") or {}
+    if scores:
+        lines.append(" · ".join(f"{name} {scores[name]:.4g}" for name in ("bce", "psnr", "ssim") if name in scores))
+    st.caption("  \n".join(lines))
