@@ -10,8 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 EXIT_USAGE = 2
 
 
@@ -180,7 +178,7 @@ def command_train_photo(args):
     from aecore.architectures import PhotoDenoiser, build
     from aecore.photo_training import as_policy, gray_to_colour, train_photo_denoiser, validation_crops
     from aecore.photos import PatchSampler, find_photos, read_photo
-    from aecore.zoo import check_name, library_versions, load_card, load_model, make_photo_card, save_model
+    from aecore.zoo import check_name, load_card, load_model, make_photo_card, save_model
 
     name = check_name(args.name or ("photo_gray" if args.channels == 1 else "photo_color"))
     files = find_photos(args.photos)
@@ -294,6 +292,9 @@ COMMANDS = {"models": command_models, "train": command_train, "train-photo": com
 
 
 def main(argv=None):
+    from aecore import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # no CUDA and oneDNN start-up lines on a CPU machine's terminal
     args = make_parser().parse_args(argv)
     from aecore.datasets import DatasetUnavailable
 
