@@ -252,7 +252,7 @@ def command_evaluate(args):
 
 def command_denoise(args):
     from aecore.denoise import denoise, is_photo_model
-    from aecore.images import WORKING_PIXELS, declared_size, load_image, to_png
+    from aecore.images import ImageError, decode_file, to_png
     from aecore.zoo import load_model
 
     if not args.input.is_file():
@@ -266,11 +266,12 @@ def command_denoise(args):
         raise ValueError("photo models take --sigma (0-255 scale), not --noise")
     if not photo and args.sigma is not None:
         raise ValueError("digit models take --noise KIND:LEVEL (for example gaussian:0.4), not --sigma")
-    image = load_image(data, color=photo)
-    if photo and declared_size(data) and image.shape[1::-1] != declared_size(data):
-        print(f"shrunk from {declared_size(data)[0]} x {declared_size(data)[1]} to {image.shape[1]} x {image.shape[0]}"
-              f" ({WORKING_PIXELS / 1e6:.0f} megapixels at most)", file=sys.stderr)
-    result = denoise(model, image, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
+    item = decode_file(args.input.name, data, color=photo)
+    if item.error:
+        raise ImageError(item.error)
+    if photo and item.note:
+        print(f"note: {item.note}", file=sys.stderr)
+    result = denoise(model, item.image, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
                      digit_style=not args.no_digit_prep,
                      on_progress=lambda done: print(f"\rdenoising {done:4.0%}", end="", file=sys.stderr) if photo else None)
     args.output.write_bytes(to_png(result.output))

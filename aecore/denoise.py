@@ -136,9 +136,10 @@ def denoise_photo(model, image, tile=TILE, overlap=OVERLAP, on_progress=None):
 
 def add_gaussian_noise(image, sigma, seed=0, clip=True):
     """`image` plus Gaussian noise of `sigma` (on the 0-255 scale); clipped to [0, 1] and 8-bit rounded by default."""
-    rng = np.random.default_rng(seed)
-    noisy = np.asarray(image, np.float32) + rng.standard_normal(np.shape(image), dtype=np.float32) * (sigma / 255)
-    return (np.round(np.clip(noisy, 0, 1) * 255) / 255).astype(np.float32) if clip else noisy
+    from aecore.photos import gaussian_noise
+
+    batch = np.asarray(image, np.float32)[np.newaxis]
+    return gaussian_noise(batch, np.float32([sigma / 255]), np.random.default_rng(seed), np.array([clip]))[0]
 
 
 @dataclass

@@ -174,7 +174,7 @@ class Upload:
     note: str | None = None
 
 
-def _decode(name, data, color, max_pixels):
+def decode_file(name, data, color=False, max_pixels=WORKING_PIXELS):
     """One image file as an `Upload`: its pixels and a note if it was scaled down, or the reason it failed."""
     try:
         image = load_image(data, color, max_pixels)
@@ -194,7 +194,7 @@ def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = W
     """
     if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
         return read_zip(name, data, color, max_pixels)
-    return [_decode(name, data, color, max_pixels)]
+    return [decode_file(name, data, color, max_pixels)]
 
 
 def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:
@@ -232,7 +232,7 @@ def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORK
         if len(content) > MAX_FILE_BYTES or total > MAX_ZIP_TOTAL_BYTES:
             uploads.append(Upload(label, error="too large once decompressed"))
             continue
-        uploads.append(_decode(label, content, color, max_pixels))
+        uploads.append(decode_file(label, content, color, max_pixels))
     return uploads
 
 

@@ -86,9 +86,9 @@ def validation_psnr(model, crops, sigmas=VALIDATION_SIGMAS, seed=0):
 class StageCheckpoint(keras.callbacks.Callback):
     """After every epoch: validate, print a line, and save the model with its card (atomically)."""
 
-    def __init__(self, save, crops, sampler, log=print):
+    def __init__(self, save, crops, log=print):
         super().__init__()
-        self.save, self.crops, self.sampler, self.log = save, crops, sampler, log
+        self.save, self.crops, self.log = save, crops, log
         self.history, self.started, self.epochs = [], time.perf_counter(), 0
 
     def on_epoch_end(self, epoch, logs=None):
@@ -120,6 +120,6 @@ def train_photo_denoiser(model, sampler, epochs, learning_rate, validation=(), s
     steps = epochs * len(sampler)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.1)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
-    checkpoint = StageCheckpoint(save or (lambda history: None), list(validation), sampler, log)
+    checkpoint = StageCheckpoint(save or (lambda history: None), list(validation), log)
     model.fit(sampler, epochs=epochs, verbose=0, callbacks=[checkpoint])
     return checkpoint.history

@@ -62,11 +62,6 @@ def test_photos():
     return colour, gray
 
 
-def noisy_copy(clean, sigma, seed):
-    rng = np.random.default_rng(seed)
-    return (clean + rng.standard_normal(clean.shape, dtype=np.float32) * (sigma / 255)).astype(np.float32)
-
-
 def classical(method, noisy, sigma):
     """One classical method on one noisy image (H x W x C float), given the true sigma (0-255)."""
     s = sigma / 255
@@ -106,7 +101,7 @@ def score(clean, output):
 
 def run(methods, sigmas, models, recompute=False, log=print):
     """Rows `{method, mode, sigma, psnr, ssim, seconds_per_mp, photos}` for every method, mode and sigma."""
-    from aecore.denoise import denoise_photo
+    from aecore.denoise import add_gaussian_noise, denoise_photo
 
     cache = json.loads(CACHE.read_text()) if CACHE.is_file() and not recompute else {}
     sets = dict(zip(("colour", "gray"), test_photos()))
@@ -122,7 +117,7 @@ def run(methods, sigmas, models, recompute=False, log=print):
                     if key in cache and not method.startswith("ours"):
                         results.append(cache[key])
                         continue
-                    noisy = noisy_copy(clean, sigma, seed=1000 * sigma + index)
+                    noisy = add_gaussian_noise(clean, sigma, seed=1000 * sigma + index, clip=False)
                     started = time.perf_counter()
                     output = denoise_photo(models[mode][method], noisy) if method.startswith("ours") else \
                         classical(method, noisy, sigma)
