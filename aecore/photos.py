@@ -135,20 +135,24 @@ class PatchSampler(keras.utils.PyDataset):
         scales: (smallest, largest) scale factor applied to the photos.
         clip_fraction: share of patches clipped and rounded after the noise.
         detail_bias: share of patches picked as the most detailed of three candidates.
+        equalize_sigmas: also yield per-patch loss weights proportional to 1 / (sigma + 5), mean 1 in
+            each batch. A denoiser's squared error grows about in proportion to sigma, so under plain
+            MSE the noisiest patches set the gradient and the low-noise ones, where a blind model lags
+            most, count least; these weights make each sigma count about alike in PSNR terms.
         seed: seed of the random stream (each epoch continues it).
     """
 
     CANDIDATES = 3
 
     def __init__(self, photos, patch_size=48, batch_size=16, batches=1000, max_sigma=55.0, scales=(0.15, 0.5),
-                 clip_fraction=0.5, detail_bias=0.5, seed=0, **kwargs):
+                 clip_fraction=0.5, detail_bias=0.5, equalize_sigmas=False, seed=0, **kwargs):
         super().__init__(**kwargs)
         if not photos:
             raise NoPhotos("no photos to cut patches from")
         self.photos = photos
         self.patch_size, self.batch_size, self.batches = int(patch_size), int(batch_size), int(batches)
         self.max_sigma, self.scales, self.clip_fraction = float(max_sigma), tuple(scales), float(clip_fraction)
-        self.detail_bias = float(detail_bias)
+        self.detail_bias, self.equalize_sigmas = float(detail_bias), bool(equalize_sigmas)
         self.rng = np.random.default_rng(seed)
         # Big photos give more patches: draw photos in proportion to their area.
         areas = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
@@ -188,4 +192,8 @@ class PatchSampler(keras.utils.PyDataset):
         clean = np.stack([self.detailed_patch() for _ in range(self.batch_size)]).astype(np.float32) / 255
         sigmas = self.rng.uniform(0, self.max_sigma, self.batch_size).astype(np.float32) / 255
         clip = self.rng.random(self.batch_size) < self.clip_fraction
-        return gaussian_noise(clean, sigmas, self.rng, clip), clean
+        noisy = gaussian_noise(clean, sigmas, self.rng, clip)
+        if not self.equalize_sigmas:
+            return noisy, clean
+        weights = 1 / (sigmas * 255 + 5)
+        return noisy, clean, (weights / weights.mean())[:, None, None]  # broadcast over MSE's per-pixel loss

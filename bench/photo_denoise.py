@@ -8,6 +8,8 @@ set). Photos over 512 px on a side are centre-cropped to 512 (which keeps BM3D's
 scikit-image's non-local means (h = 0.8 sigma, its documentation's recipe) and BayesShrink wavelets,
 and OpenCV's fast non-local means (h = sigma for gray, 0.7 sigma for colour, the best of 0.5 / 0.7 / 1
 on four of the photos; it takes 8-bit input, so its noisy input is clipped).
+Ours runs in float32, in bfloat16 (what the app uses on CPUs with bf16 instructions) and in
+bfloat16 averaged over the eight flips and turns (`_x8`, the app's "Best quality").
 The table gives mean PSNR / SSIM and seconds per megapixel; the classical results are cached in
 bench/results/photo_classical.json (they take about an hour here), ours are computed every run.
 
@@ -119,8 +121,8 @@ def run(methods, sigmas, models, recompute=False, log=print):
                         continue
                     noisy = add_gaussian_noise(clean, sigma, seed=1000 * sigma + index, clip=False)
                     started = time.perf_counter()
-                    output = denoise_photo(models[mode][method], noisy) if method.startswith("ours") else \
-                        classical(method, noisy, sigma)
+                    output = denoise_photo(models[mode][method], noisy, ensemble=method.endswith("_x8")) \
+                        if method.startswith("ours") else classical(method, noisy, sigma)
                     seconds = time.perf_counter() - started
                     value = dict(zip(("psnr", "ssim"), score(clean, output)), seconds=seconds,
                                  megapixels=clean.shape[0] * clean.shape[1] / 1e6)
@@ -169,8 +171,8 @@ def load_ours(path, fast):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", nargs="+", default=["ours", "ours_bf16", "bm3d", "nl_means", "opencv_nl_means",
-                                                         "wavelet"])
+    parser.add_argument("--methods", nargs="+", default=["ours", "ours_bf16", "ours_bf16_x8", "bm3d", "nl_means",
+                                                         "opencv_nl_means", "wavelet"])
     parser.add_argument("--sigmas", nargs="+", type=int, default=list(SIGMAS))
     parser.add_argument("--gray", type=Path, default=ROOT / "pretrained" / "photo_gray.keras")
     parser.add_argument("--color", type=Path, default=ROOT / "pretrained" / "photo_color.keras")
@@ -180,7 +182,8 @@ def main():
     models = {}
     for mode, path in (("gray", args.gray), ("colour", args.color)):
         if path.is_file() and any(m.startswith("ours") for m in args.methods):
-            models[mode] = {"ours": load_ours(path, False), "ours_bf16": load_ours(path, True)}
+            fast = load_ours(path, True)
+            models[mode] = {"ours": load_ours(path, False), "ours_bf16": fast, "ours_bf16_x8": fast}
     rows = run(args.methods, tuple(args.sigmas), models, args.recompute)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")

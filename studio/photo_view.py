@@ -50,20 +50,20 @@ def results_store():
     return st.session_state.setdefault("photo_results", {})
 
 
-def denoised(item, picked, sigma, seed, key, bar):
+def denoised(item, picked, sigma, seed, ensemble, key, bar):
     """The result for `item`, from the session's store or computed now (with `bar` showing progress)."""
     store = results_store()
     if key not in store:
         entry = model_for(item.image, picked)
         bar.progress(0.0, text=f"Denoising {plain(item.name)} with {entry.key}…")
-        result = denoise(entry.model, item.image, noise_sigma=sigma or None, seed=seed,
+        result = denoise(entry.model, item.image, noise_sigma=sigma or None, seed=seed, ensemble=ensemble,
                          on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
         as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
                           noisy=as_bytes(result.noisy), output=as_bytes(result.output),
                           notes=[note for note in (item.note, *result.notes) if note],
                           sigma=result.estimated_sigma, seconds=result.seconds,
-                          scores=result.scores() if sigma else None, added=sigma)
+                          scores=result.scores() if sigma else None, added=sigma, ensemble=ensemble)
         while len(store) > KEPT:
             store.pop(next(iter(store)))
     return store[key]
@@ -73,8 +73,8 @@ def show(result, number):
     """One result: what happened, the views to compare, and the full-resolution download."""
     height, width = result["output"].shape[:2]
     st.subheader(plain(result["name"]), divider="gray")
-    line = (f"{width} x {height} px · {result['model']} · estimated noise of its input: sigma "
-            f"{result['sigma']:.1f} of 255 · {result['seconds']:.1f} s")
+    line = (f"{width} x {height} px · {result['model']}{' · best quality' if result['ensemble'] else ''} · "
+            f"estimated noise of its input: sigma {result['sigma']:.1f} of 255 · {result['seconds']:.1f} s")
     st.caption(line)
     for note in result["notes"]:
         st.info(note, icon=":material/info:")
@@ -122,6 +122,9 @@ def render(picked):
     sigma = controls.slider("Noise sigma (0-255 scale)", 0, 50, 25, key="photo_sigma", disabled=not add_noise_first)
     seed = controls.number_input("Noise seed", 0, 10**6, 0, key="photo_seed", disabled=not add_noise_first)
     sigma = sigma if add_noise_first else 0
+    ensemble = controls.toggle("Best quality (about 8x slower)", key="photo_best",
+                               help="denoise the photo in all eight flips and quarter turns and average them: "
+                                    "0.1-0.2 dB better (see the README's benchmark)")
     if not uploads and not controls.toggle("Try a sample photo", key="photo_sample",
                                            help="scikit-learn's 'china.jpg', with noise added if you turn it on above"):
         view.info("Upload a noisy photo to denoise it at full resolution, or try the sample photo. "
@@ -144,8 +147,8 @@ def render(picked):
                     continue
                 held += pixels
                 source = hashlib.sha1(data).hexdigest() if upload else "sample"
-                key = (source, index, picked.key, sigma, int(seed))
-                results.append(denoised(item, picked, sigma, int(seed), key, bar))
+                key = (source, index, picked.key, sigma, int(seed), ensemble)
+                results.append(denoised(item, picked, sigma, int(seed), ensemble, key, bar))
         bar.empty()
         for problem in problems:
             st.warning(plain(problem), icon=":material/broken_image:")

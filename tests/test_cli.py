@@ -132,5 +132,8 @@ def test_denoise_with_a_photo_model_writes_the_full_size_colour_photo(tmp_path):
     output = load_image(target.read_bytes(), color=True)
     assert output.shape == (100, 150, 3) and np.abs(output[..., 0] - output[..., 2]).mean() > 0.05
     assert "150 x 100" in completed.stdout and "psnr" in completed.stdout and "estimated input noise" in completed.stdout
+    best = run("denoise", str(tmp_path / "photo.keras"), str(source), str(tmp_path / "best.png"), "--sigma", "20", "--best")
+    assert best.returncode == 0 and "psnr" in best.stdout, best.stderr
+    assert load_image((tmp_path / "best.png").read_bytes(), color=True).shape == output.shape
     wrong = run("denoise", str(tmp_path / "photo.keras"), str(source), str(target), "--noise", "gaussian:0.2")
     assert wrong.returncode == 2 and "take --sigma" in wrong.stderr and "Traceback" not in wrong.stderr

@@ -98,3 +98,18 @@ def test_digit_models_keep_the_mnist_path(mnist_small):
     assert not np.array_equal(result.noisy, result.reference)
     with pytest.raises(ValueError, match="noise kind"):
         denoise(model, picture, noise_sigma=25)
+
+
+def test_the_ensemble_turns_with_the_image_as_one_network_does_not(photo_model):
+    image = add_gaussian_noise(smooth_photo(40, 56), 25, seed=4, clip=False)
+    turned = lambda picture: np.rot90(picture[:, ::-1])  # noqa: E731
+    plain = denoise_photo(photo_model, image), denoise_photo(photo_model, turned(image))
+    assert np.abs(turned(plain[0]) - plain[1]).max() > 1e-3
+    fractions = []
+    both = denoise_photo(photo_model, image, ensemble=True, on_progress=fractions.append), \
+        denoise_photo(photo_model, turned(image), ensemble=True)
+    np.testing.assert_allclose(turned(both[0]), both[1], atol=1e-5)
+    assert fractions == [step / 8 for step in range(1, 9)]
+    tiled = []
+    denoise_photo(photo_model, image, tile=32, overlap=8, ensemble=True, on_progress=tiled.append)
+    assert len(tiled) == 4 * 8 and tiled == sorted(tiled) and tiled[-1] == 1.0

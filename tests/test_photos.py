@@ -113,3 +113,13 @@ def test_detail_bias_picks_more_textured_patches(photo_dir):
         return np.abs(np.diff(clean, axis=1)).mean()
 
     assert mean_gradient(1.0) > 1.4 * mean_gradient(0.0)
+
+
+def test_equalized_sigmas_weigh_low_noise_patches_more(photo_dir):
+    photos = [read_photo(path, 3) for path in find_photos([photo_dir])]
+    plain = PatchSampler(photos, patch_size=16, batch_size=64, seed=3)[0]
+    noisy, clean, weights = PatchSampler(photos, patch_size=16, batch_size=64, equalize_sigmas=True, seed=3)[0]
+    weights = weights.ravel()
+    assert len(plain) == 2 and weights.shape == (64,) and np.isclose(weights.mean(), 1, atol=1e-5)
+    noise = (noisy - clean).reshape(64, -1).std(axis=1)
+    assert np.corrcoef(noise, weights)[0, 1] < -0.8  # the noisier the patch, the less it weighs

@@ -59,6 +59,17 @@ def test_adding_noise_first_scores_against_the_clean_photo(app_env):
     assert float(at.metric[1].value.split()[0]) > 0
 
 
+def test_best_quality_is_a_second_result_that_says_so(app_env):
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("noisy.png", photo_bytes(64, 96, noise=0.1), "image/png")]).run()
+    at.toggle(key="photo_best").set_value(True).run()
+    assert_clean(at)
+    assert any("best quality" in c.value for c in at.caption)
+    plain, best = at.session_state["photo_results"].values()
+    assert not plain["ensemble"] and best["ensemble"] and best["output"].shape == plain["output"].shape
+    assert np.abs(best["output"].astype(int) - plain["output"]).max() > 0
+
+
 def test_the_sample_photo_works_without_an_upload(app_env):
     at = open_photo_page()
     assert any("Upload a noisy photo" in info.value for info in at.info)
