@@ -87,6 +87,8 @@ def make_parser():
                        help="range of the random scale applied to the photos (read at most 2560 px on a side)")
     photo.add_argument("--detail-bias", type=float, default=0.5,
                        help="share of patches picked as the most detailed of three candidates")
+    photo.add_argument("--jpeg-fraction", type=float, default=0.0,
+                       help="share of noisy patches saved as 4:2:0 JPEG (quality 70-95) and read back, as photos are")
     photo.add_argument("--equalize-sigmas", action="store_true",
                        help="weight each patch's loss by 1 / (sigma + 5) so low noise counts as much as high")
     photo.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
@@ -207,11 +209,11 @@ def command_train_photo(args):
     else:
         model = build("photo", input_shape=(None, None, args.channels), **dict(args.option))
     sampler = PatchSampler(photos, args.patch_size, args.batch_size, args.steps, args.max_sigma, args.scales,
-                           args.clip_fraction, args.detail_bias, args.equalize_sigmas,
+                           args.clip_fraction, args.detail_bias, args.equalize_sigmas, args.jpeg_fraction,
                            seed=args.seed + len(prior.get("stages", [])))
     stage = {key: getattr(args, key) for key in ("epochs", "steps", "batch_size", "patch_size", "learning_rate",
                                                  "max_sigma", "scales", "clip_fraction", "detail_bias", "equalize_sigmas",
-                                                 "precision", "seed")}
+                                                 "jpeg_fraction", "precision", "seed")}
     started = time.perf_counter()
 
     def save(history):

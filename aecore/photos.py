@@ -8,6 +8,7 @@ a folder of your own is used whole. `PatchSampler` yields batches of (noisy, cle
 fresh Gaussian noise of a random level for every patch, random rescaling, flips and rotations.
 """
 
+import io
 import os
 from pathlib import Path
 
@@ -109,6 +110,17 @@ def read_photo(path, channels=3, max_side=MAX_SIDE):
     return pixels[..., np.newaxis] if channels == 1 else pixels
 
 
+def jpeg_round_trip(image, quality):
+    """`image` (H x W x C in [0, 1]) saved as a JPEG of `quality` (colour: 4:2:0, as cameras and phones write) and read back."""
+    pixels = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    picture = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=int(quality), subsampling=2)
+    buffer.seek(0)
+    with Image.open(buffer) as decoded:
+        return np.asarray(decoded, np.float32).reshape(image.shape) / 255
+
+
 def gaussian_noise(clean, sigmas, rng, clip):
     """`clean` plus N(0, sigma^2) per image (sigmas on the [0, 1] scale); where `clip`, clipped and 8-bit rounded."""
     noisy = clean + rng.standard_normal(clean.shape, dtype=np.float32) * sigmas.reshape(-1, 1, 1, 1)
@@ -135,6 +147,8 @@ class PatchSampler(keras.utils.PyDataset):
         scales: (smallest, largest) scale factor applied to the photos.
         clip_fraction: share of patches clipped and rounded after the noise.
         detail_bias: share of patches picked as the most detailed of three candidates.
+        jpeg_fraction: share of noisy patches then saved as a JPEG (4:2:0, quality 70-95) and read
+            back, as most photos are after the noise: their colour noise sits in 2 x 2 blocks.
         equalize_sigmas: also yield per-patch loss weights proportional to 1 / (sigma + 5), mean 1 in
             each batch. A denoiser's squared error grows about in proportion to sigma, so under plain
             MSE the noisiest patches set the gradient and the low-noise ones, where a blind model lags
@@ -145,7 +159,7 @@ class PatchSampler(keras.utils.PyDataset):
     CANDIDATES = 3
 
     def __init__(self, photos, patch_size=48, batch_size=16, batches=1000, max_sigma=55.0, scales=(0.15, 0.5),
-                 clip_fraction=0.5, detail_bias=0.5, equalize_sigmas=False, seed=0, **kwargs):
+                 clip_fraction=0.5, detail_bias=0.5, equalize_sigmas=False, jpeg_fraction=0.0, seed=0, **kwargs):
         super().__init__(**kwargs)
         if not photos:
             raise NoPhotos("no photos to cut patches from")
@@ -153,6 +167,7 @@ class PatchSampler(keras.utils.PyDataset):
         self.patch_size, self.batch_size, self.batches = int(patch_size), int(batch_size), int(batches)
         self.max_sigma, self.scales, self.clip_fraction = float(max_sigma), tuple(scales), float(clip_fraction)
         self.detail_bias, self.equalize_sigmas = float(detail_bias), bool(equalize_sigmas)
+        self.jpeg_fraction = float(jpeg_fraction)
         self.rng = np.random.default_rng(seed)
         # Big photos give more patches: draw photos in proportion to their area.
         areas = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
@@ -193,6 +208,8 @@ class PatchSampler(keras.utils.PyDataset):
         sigmas = self.rng.uniform(0, self.max_sigma, self.batch_size).astype(np.float32) / 255
         clip = self.rng.random(self.batch_size) < self.clip_fraction
         noisy = gaussian_noise(clean, sigmas, self.rng, clip)
+        for index in np.flatnonzero(self.rng.random(self.batch_size) < self.jpeg_fraction):
+            noisy[index] = jpeg_round_trip(noisy[index], self.rng.integers(70, 96))
         if not self.equalize_sigmas:
             return noisy, clean
         weights = 1 / (sigmas * 255 + 5)

@@ -123,3 +123,19 @@ def test_equalized_sigmas_weigh_low_noise_patches_more(photo_dir):
     assert len(plain) == 2 and weights.shape == (64,) and np.isclose(weights.mean(), 1, atol=1e-5)
     noise = (noisy - clean).reshape(64, -1).std(axis=1)
     assert np.corrcoef(noise, weights)[0, 1] < -0.8  # the noisier the patch, the less it weighs
+
+
+def test_jpeg_patches_carry_their_colour_noise_in_two_by_two_blocks(photo_dir):
+    photos = [read_photo(path, 3) for path in find_photos([photo_dir])]
+    kwargs = dict(patch_size=32, batch_size=8, max_sigma=40, clip_fraction=0.0, seed=5)
+    white, clean = PatchSampler(photos, **kwargs)[0]
+    jpeg, same_clean = PatchSampler(photos, jpeg_fraction=1.0, **kwargs)[0]
+    np.testing.assert_array_equal(clean, same_clean)
+    assert np.array_equal(jpeg * 255, np.round(jpeg * 255))  # 8-bit, as read back from a file
+
+    def chroma_blockiness(noisy):  # Cb-like noise: how alike the two columns of each 2 x 2 block are
+        chroma = (noisy - clean)[..., 2] - (noisy - clean)[..., 1]
+        left, right = chroma[:, :, 0::2], chroma[:, :, 1::2]
+        return np.corrcoef(left.ravel(), right.ravel())[0, 1]
+
+    assert chroma_blockiness(white) < 0.1 and chroma_blockiness(jpeg) > 0.5
