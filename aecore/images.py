@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, JpegImagePlugin
 
 try:  # HEIC, the format of iPhone photos; AVIF is built into Pillow
     import pillow_heif
@@ -165,13 +165,28 @@ def prepare_for_model(gray: np.ndarray, input_shape, digit_style=True) -> np.nda
 class Upload:
     """One image out of an upload: its display name and either pixels or the reason it failed.
 
-    `note` says when the image was scaled down to fit the pixel limit.
+    `note` says when the image was scaled down to fit the pixel limit; `subsampled`, whether it is a
+    JPEG that stores its colour at half resolution (see `chroma_subsampled`).
     """
 
     name: str
     image: np.ndarray | None = None
     error: str | None = None
     note: str | None = None
+    subsampled: bool = False
+
+
+def chroma_subsampled(data):
+    """Whether `data` is a colour JPEG with chroma subsampling (4:2:0 or 4:2:2), as cameras and phones write.
+
+    Noise in such a file has been through the subsampling: its colour part sits in 2 x 2 (or 2 x 1)
+    blocks, which a denoiser trained on white noise leaves alone.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.format == "JPEG" and JpegImagePlugin.get_sampling(image) in (1, 2)
+    except Exception:  # noqa: BLE001 - not a JPEG Pillow reads: the decoder says why elsewhere
+        return False
 
 
 def decode_file(name, data, color=False, max_pixels=WORKING_PIXELS):
@@ -184,7 +199,7 @@ def decode_file(name, data, color=False, max_pixels=WORKING_PIXELS):
     if declared and declared != (image.shape[1], image.shape[0]):
         note = (f"scaled down from {declared[0]} x {declared[1]} to {image.shape[1]} x {image.shape[0]} pixels "
                 f"(the limit is {max_pixels / 1e6:.1f} megapixels)")
-    return Upload(name, image=image, note=note)
+    return Upload(name, image=image, note=note, subsampled=color and chroma_subsampled(data))
 
 
 def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:

@@ -22,19 +22,34 @@ REQUEST_PIXELS = 4 * WORKING_PIXELS  # photos denoised in one request
 KEPT = 6  # results kept per session, the most recent
 
 
-def photo_models():
-    """`{channels: picker key}` of the photo models on offer (1: gray, 3: colour)."""
+def trained_for_jpeg(card):
+    """Whether a photo model's card has a stage trained on noisy patches saved as 4:2:0 JPEG."""
+    return any(stage.get("jpeg_fraction", 0) > 0 for stage in card.get("stages", []))
+
+
+def photo_models(jpeg=False):
+    """`{channels: picker key}` of the photo models on offer (1: gray, 3: colour).
+
+    With `jpeg`, a model trained for 4:2:0 JPEG noise is preferred where there is one; without, one
+    trained on white noise alone.
+    """
     found = {}
     for key, entry in models.available_models().items():
         if entry.card.get("architecture") == "photo":
-            found.setdefault(entry.card.get("channels"), key)
-    return found
+            channels, preferred = entry.card.get("channels"), trained_for_jpeg(entry.card) == jpeg
+            if channels not in found or (preferred and not found[channels][1]):
+                found[channels] = (key, preferred)
+    return {channels: key for channels, (key, _) in found.items()}
 
 
-def model_for(image, picked):
-    """The picker entry to denoise `image` with: the photo model of its colour if there is one, else `picked`."""
-    wanted = 1 if is_gray(image) else 3
-    key = photo_models().get(wanted)
+def model_for(item, picked):
+    """The picker entry to denoise upload `item` with: the photo model made for photos like it, else `picked`.
+
+    Gray photos go to the gray model, colour ones to the colour model, and colour JPEGs with
+    subsampled chroma to the colour model trained on such JPEGs when one is installed.
+    """
+    wanted = 1 if is_gray(item.image) else 3
+    key = photo_models(jpeg=wanted == 3 and item.subsampled).get(wanted)
     entry = models.model_entry(key) if key else None
     return entry if entry is not None and is_photo_model(entry.model) else picked
 
@@ -54,19 +69,30 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
     """The result for `item`, from the session's store or computed now (with `bar` showing progress)."""
     store = results_store()
     if key not in store:
-        entry = model_for(item.image, picked)
+        entry = model_for(item, picked)
         bar.progress(0.0, text=f"Denoising {plain(item.name)} with {entry.key}…")
         result = denoise(entry.model, item.image, noise_sigma=sigma or None, seed=seed, ensemble=ensemble,
                          on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
         as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
                           noisy=as_bytes(result.noisy), output=as_bytes(result.output),
-                          notes=[note for note in (item.note, *result.notes) if note],
+                          notes=[note for note in (item.note, jpeg_note(item, entry), *result.notes) if note],
                           sigma=result.estimated_sigma, seconds=result.seconds,
                           scores=result.scores() if sigma else None, added=sigma, ensemble=ensemble)
         while len(store) > KEPT:
             store.pop(next(iter(store)))
     return store[key]
+
+
+def jpeg_note(item, entry):
+    """What to say about a JPEG with subsampled colour: which model took it, or that none is made for it."""
+    if not item.subsampled or is_gray(item.image):
+        return None
+    if trained_for_jpeg(entry.card):
+        return (f"This JPEG stores its colour at half resolution, as cameras and phones do; {entry.key} is "
+                "trained for the blotchy colour noise such files carry.")
+    return ("This JPEG stores its colour at half resolution, as cameras and phones do; the colour model here "
+            "was trained on white noise and leaves much of the blotchy colour noise of such files.")
 
 
 def show(result, number):

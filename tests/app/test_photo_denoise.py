@@ -125,3 +125,23 @@ def test_a_photo_over_the_limit_is_scaled_down_and_says_so(app_env, monkeypatch)
     assert_clean(at)
     assert any("scaled down from 160 x 100 to 80 x 50 pixels" in info.value for info in at.info)
     assert any("80 x 50 px" in caption.value for caption in at.caption)
+
+
+def test_colour_jpegs_with_subsampled_chroma_go_to_the_model_trained_on_them(app_env, tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    for name, jpeg_fraction in (("d_photo_color", 0.0), ("e_photo_color_jpeg", 0.3)):
+        shutil.copy(app_env / "d_photo_color.keras", tmp_path / f"{name}.keras")
+        card = json.loads((app_env / "d_photo_color.json").read_text())
+        card["stages"][-1]["jpeg_fraction"] = jpeg_fraction
+        (tmp_path / f"{name}.json").write_text(json.dumps(card))
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(tmp_path))
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([
+        ("phone.jpg", photo_bytes(64, 96, "JPEG", 0.1), "image/jpeg"),  # Pillow writes 4:2:0 by default
+        ("scan.png", photo_bytes(64, 96, noise=0.1), "image/png")]).run()
+    assert_clean(at)
+    captions = [c.value for c in at.caption if " px · " in c.value]
+    assert "e_photo_color_jpeg" in captions[0] and "d_photo_color" in captions[1], captions
+    assert any("stores its colour at half resolution" in info.value for info in at.info)
