@@ -177,14 +177,16 @@ class Upload:
 
 
 def chroma_subsampled(data):
-    """Whether `data` is a colour JPEG with chroma subsampling (4:2:0 or 4:2:2), as cameras and phones write.
+    """Whether `data` is a colour JPEG or HEIF with chroma subsampling (4:2:0 or 4:2:2), as cameras and phones write.
 
     Noise in such a file has been through the subsampling: its colour part sits in 2 x 2 (or 2 x 1)
     blocks, which a denoiser trained on white noise leaves alone.
     """
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return image.format == "JPEG" and JpegImagePlugin.get_sampling(image) in (1, 2)
+            if image.format == "JPEG":
+                return JpegImagePlugin.get_sampling(image) in (1, 2)
+            return image.format == "HEIF" and image.info.get("chroma") in (420, 422)
     except Exception:  # noqa: BLE001 - not a JPEG Pillow reads: the decoder says why elsewhere
         return False
 

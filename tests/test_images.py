@@ -184,3 +184,17 @@ def test_an_image_over_the_working_size_is_scaled_down_with_a_note():
     assert item.note.startswith("scaled down from 300 x 200 to 94 x 63 pixels")
     [same] = read_upload("big.png", big, color=True)
     assert same.note is None and same.image.shape == (200, 300, 3)
+
+
+@pytest.mark.parametrize("format, options, subsampled", [
+    ("JPEG", {"subsampling": 2}, True), ("JPEG", {"subsampling": 1}, True), ("JPEG", {"subsampling": 0}, False),
+    ("HEIF", {}, True), ("HEIF", {"chroma": 444}, False), ("PNG", {}, False)])
+def test_uploads_say_whether_their_colour_is_stored_at_half_resolution(format, options, subsampled):
+    from aecore.images import chroma_subsampled, decode_file
+
+    rgb = (np.random.default_rng(0).random((32, 48, 3)) * 255).astype(np.uint8)
+    data = encode(Image.fromarray(rgb), format, **options)
+    assert chroma_subsampled(data) is subsampled
+    assert decode_file("photo", data, color=True).subsampled is subsampled
+    assert decode_file("photo", data, color=False).subsampled is False  # digit models see gray copies
+    assert chroma_subsampled(b"not an image") is False

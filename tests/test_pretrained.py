@@ -20,7 +20,7 @@ CARD_KEYS = {"architecture", "options", "dataset", "data_source", "noise", "epoc
 
 def test_pretrained_folder_is_small_enough_to_host():
     total = sum(path.stat().st_size for path in PRETRAINED.glob("*"))
-    assert total < 40 * 1024 * 1024
+    assert total < 50 * 1024 * 1024  # three photo models of 9.6 MB each are most of it
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[path.stem for path in MODELS])
@@ -61,3 +61,19 @@ def test_pretrained_photo_model_denoises_a_photo_it_never_saw(path):
     assert gain > 6, f"{path.stem}: {gain:.2f} dB"
     tiled = denoise_photo(model, noisy, tile=96, overlap=32)  # seams of a trained model do not show
     assert psnr(whole[None], tiled[None])[0] > 40
+
+
+def test_the_jpeg_colour_model_removes_the_blotches_the_white_noise_one_leaves():
+    from sklearn.datasets import load_sample_image
+
+    from aecore.denoise import add_gaussian_noise, denoise_photo
+    from aecore.metrics import psnr
+    from aecore.photos import jpeg_round_trip
+
+    colour = {any(s.get("jpeg_fraction", 0) > 0 for s in CARDS[path]["stages"]): path
+              for path in PHOTO_MODELS if CARDS[path]["channels"] == 3}
+    assert set(colour) == {False, True}, "a colour model for white noise and one for 4:2:0 JPEGs"
+    clean = load_sample_image("flower.jpg")[100:292, 200:456].astype(np.float32) / 255
+    noisy = jpeg_round_trip(add_gaussian_noise(clean, 25, seed=0), quality=90)
+    scores = {jpeg: psnr(clean[None], denoise_photo(zoo.load_model(path), noisy)[None])[0] for jpeg, path in colour.items()}
+    assert scores[True] > scores[False] + 3, scores
