@@ -1,7 +1,8 @@
-"""Limits: training caps, and count controls that offer only what exists.
+"""Limits: training caps, photo sizes, and count controls that offer only what exists.
 
 The caps are generous on your own machine and tighter in hosted mode, so that one visitor cannot
-starve the rest; hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
+starve the rest and the server keeps within Streamlit Community Cloud's 2.7 GB with several busy
+visitors; hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
 """
 
 import os
@@ -32,9 +33,40 @@ class TrainingLimits:
             self.jobs.append(job)
 
 
+def is_hosted():
+    return os.environ.get("AESTUDIO_HOSTED") == "1"
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    """How big the photos of one request may be, how many results a session keeps, and denoising at once.
+
+    A 16.8-megapixel photo takes about 1.2 GB while it is denoised and 150 MB as a kept result, so
+    hosted mode takes smaller photos and denoises one at a time for the whole server.
+    """
+
+    photo_pixels: int
+    request_pixels: int
+    kept: int
+    denoising_at_once: int
+
+
+def photo_limits():
+    working = 4096 * 4096
+    if is_hosted():
+        return PhotoLimits(photo_pixels=working // 4, request_pixels=working // 2, kept=2, denoising_at_once=1)
+    return PhotoLimits(photo_pixels=working, request_pixels=4 * working, kept=6, denoising_at_once=2)
+
+
+@st.cache_resource
+def photo_denoising_slots(count):
+    """The server's slots for photo denoising, `count` at once, shared by every session."""
+    return threading.BoundedSemaphore(count)
+
+
 @st.cache_resource
 def training_limits():
-    hosted = os.environ.get("AESTUDIO_HOSTED") == "1"
+    hosted = is_hosted()
     if hosted:
         return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=2)
     return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=4)
