@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -106,6 +107,42 @@ def test_bad_arguments_get_one_clear_line(args, message):
     assert completed.returncode == 2
     lines = [line for line in completed.stderr.splitlines() if "aecore" in line and "error" in line]
     assert len(lines) == 1 and message in lines[0], completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def crafted_copy(source, target, config=None, drop=()):
+    """A copy of the model archive `source` with its config replaced by `config` and the members in `drop` left out."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for name in original.namelist():
+            if name not in drop:
+                copy.writestr(name, json.dumps(config) if name == "config.json" and config else original.read(name))
+    return target
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("no_config", "has no config.json"),
+    ("unknown_class", "cannot build (Could not locate class 'Evil'"),
+    ("terabytes", "GB); this project loads at most 250,000,000"),
+    ("not_a_zip", "not a Keras model archive"),
+])
+def test_crafted_model_files_get_one_clear_line(trained_model, tmp_path, kind, message):
+    out, _ = trained_model
+    source = out / "conv_mnist_gaussian0.4.keras"
+    with zipfile.ZipFile(source) as archive:
+        config = json.loads(archive.read("config.json"))
+    target = tmp_path / f"{kind}.keras"
+    if kind == "no_config":
+        crafted_copy(source, target, drop=("config.json",))
+    elif kind == "unknown_class":
+        crafted_copy(source, target, dict(config, class_name="Evil", module="os", registered_name="os>Evil"))
+    elif kind == "terabytes":  # a dense code layer of 2,000,000,000 units after the 7 x 7 x 32 map: 6 TB
+        crafted_copy(source, target, dict(config, config=dict(config["config"], code_units=2 * 10**9)))
+    else:
+        target.write_bytes(b"not a zip at all")
+    completed = run("evaluate", str(target), "--limit", "10")
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    lines = [line for line in completed.stderr.splitlines() if "error" in line]
+    assert len(lines) == 1 and message in lines[0], completed.stderr[-2000:]
     assert "Traceback" not in completed.stderr
 
 
