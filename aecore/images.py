@@ -26,6 +26,7 @@ try:  # HEIC, the format of iPhone photos; AVIF is built into Pillow
 except ImportError:  # pragma: no cover - pillow-heif is in requirements.txt
     pillow_heif = None
 
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one uploaded file, a zip included (Streamlit's own cap is set a little above)
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one image file
 MAX_PIXELS = 8192 * 6144  # width x height of one image (a 50-megapixel phone photo), checked before decoding
 WORKING_PIXELS = 4096 * 4096  # larger images are shrunk to this many pixels as they are decoded
@@ -279,7 +280,10 @@ def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = W
     See `load_image` and `read_uploads`; without a `budget` the file gets a request's budget of its own.
     """
     budget = budget or RequestBudget()
-    if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+    if len(data) > MAX_UPLOAD_BYTES:
+        yield Upload(name, error=f"the file is {len(data) / 2**20:.1f} MB; one upload may be at most "
+                                 f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB")
+    elif name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
         yield from read_zip(name, data, color, max_pixels, budget)
     else:
         yield decode_file(name, data, color, max_pixels, budget)

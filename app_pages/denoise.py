@@ -23,8 +23,8 @@ controls, view = st.columns([1, 3])
 # No `type=` filter: files are judged by their content in aecore.images, and anything unusable is
 # reported by name (Streamlit's own extension check raises an exception instead of a message).
 uploads = controls.file_uploader(
-    "Images or a zip of images", accept_multiple_files=True, key="denoise_upload",
-    help="PNG, JPEG, HEIC, AVIF, GIF, BMP, TIFF or WebP; a zip may hold up to 1,000 images",
+    "Images or a zip of images (50 MB a file at most)", accept_multiple_files=True, key="denoise_upload",
+    help="PNG, JPEG, HEIC, AVIF, GIF, BMP, TIFF or WebP, up to 50 MB a file; a zip may hold up to 1,000 images",
 )
 digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_name in ("mnist", "digits", None),
                               key="denoise_digit_style",

@@ -119,7 +119,7 @@ def render(picked):
     limits = photo_limits()
     controls, view = st.columns([1, 3])
     uploads = controls.file_uploader(
-        "Photos, or a zip of photos", accept_multiple_files=True, key="denoise_upload",
+        "Photos, or a zip of photos (50 MB a file at most)", accept_multiple_files=True, key="denoise_upload",
         help="PNG, JPEG, HEIC, AVIF, WebP, TIFF, BMP or GIF, at full resolution and in colour; "
              f"photos over {limits.photo_pixels / 1e6:.0f} megapixels are scaled down",
     )

@@ -146,6 +146,31 @@ def test_crafted_model_files_get_one_clear_line(trained_model, tmp_path, kind, m
     assert "Traceback" not in completed.stderr
 
 
+@pytest.mark.parametrize("options, message", [
+    (["--option", "code_size=8"], None),
+    (["--code-size", "8", "--option", "code_size=4"], "the code size is given twice"),
+    (["--option", "no_such_option=1"], "no_such_option"),
+])
+def test_train_takes_the_code_size_as_an_option_and_refuses_bad_options(tmp_path, options, message):
+    completed = run("train", "--model", "dense", "--dataset", "digits", "--epochs", "1", "--limit", "64",
+                    "--out", str(tmp_path), "--name", "m", *options)
+    assert "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    if message is None:
+        assert completed.returncode == 0 and json.loads(completed.stdout)["options"]["code_size"] == 8
+    else:
+        assert completed.returncode == 2 and message in completed.stderr and "epoch 1/1" not in completed.stderr
+
+
+@pytest.mark.parametrize("command", [["train", "--model", "dense", "--dataset", "digits", "--epochs", "1"],
+                                     ["train-photo", "--photos", "nowhere"]])
+def test_train_checks_the_out_folder_before_training(tmp_path, command):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("a file, not a folder")
+    completed = run(*command, "--out", str(blocker / "models"))
+    assert completed.returncode == 2 and "cannot write there" in completed.stderr, completed.stderr[-2000:]
+    assert "epoch" not in completed.stderr and "Traceback" not in completed.stderr
+
+
 def test_denoise_rejects_a_broken_image(trained_model, mnist, tmp_path):
     out, _ = trained_model
     broken = tmp_path / "broken.png"
