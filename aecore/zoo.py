@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -115,9 +116,24 @@ def make_photo_card(model, files, prior, stage, history):
     }
 
 
+STALE_TEMPORARY_SECONDS = 600  # a save takes seconds; a temporary file this old was left by a killed process
+
+
+def remove_stale_temporaries(directory, stem, now=None):
+    """Remove half-written `.STEM.*` files that a process killed during a save left in `directory`."""
+    now = time.time() if now is None else now
+    for leftover in Path(directory).glob(f".{stem}.*"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                leftover.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
+
+
 def _write_atomically(path, write):
     """Call `write(temporary_path)` and rename the result onto `path`."""
     path = Path(path)
+    remove_stale_temporaries(path.parent, path.stem)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(handle)
     try:
