@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from studio import common, models, runs, sidebar
+from studio import common, limits, models, runs, sidebar
 
 # The tab icon ships with the app: a `:material/...` page icon makes the browser fetch it from a font server.
 st.set_page_config(page_title="Autoencoder Studio", page_icon=str(Path(__file__).parent / "studio" / "icon.png"),
@@ -20,7 +20,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-models.keep_the_apps_pick()
-common.guarded(runs.collect_finished_training)
-common.guarded(sidebar.sidebar)
-common.guarded(page.run)
+with limits.page_activity().running():  # training runs pause between batches while a page is drawn
+    models.keep_the_apps_pick()
+    common.guarded(runs.collect_finished_training)
+    common.guarded(sidebar.sidebar)
+    common.guarded(page.run)

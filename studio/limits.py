@@ -5,6 +5,7 @@ starve the rest and the server keeps within Streamlit Community Cloud's 2.7 GB w
 visitors; hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
 """
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -64,12 +65,47 @@ def photo_denoising_slots(count):
     return threading.BoundedSemaphore(count)
 
 
+def cpu_cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 @st.cache_resource
 def training_limits():
+    """The caps on training: at most one run per core (and 4, or 2 hosted) at once, so pages stay quick."""
     hosted = is_hosted()
     if hosted:
-        return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=2)
-    return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=4)
+        return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=min(2, cpu_cores()))
+    return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=min(4, cpu_cores()))
+
+
+class PageActivity:
+    """How many page scripts are running now in this process; training pauses between batches meanwhile."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def running(self):
+        with self.lock:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.count -= 1
+
+    def busy(self):
+        return self.count > 0
+
+
+@st.cache_resource
+def page_activity():
+    return PageActivity()
 
 
 def counts_up_to(available, steps):

@@ -191,3 +191,27 @@ def test_start_up_removes_the_folders_of_servers_that_no_longer_run(tmp_path):
         (folder / ".model.x1y2.keras").write_bytes(b"half written")
     assert remove_stale_folders(tmp_path) == 1
     assert not dead.exists() and alive.exists()
+
+
+@pytest.mark.parametrize("hosted_mode, cores, most", [(False, 2, 2), (False, 8, 4), (True, 1, 1), (True, 8, 2)])
+def test_at_most_one_run_per_core_at_once(monkeypatch, hosted_mode, cores, most):
+    from studio import limits
+
+    monkeypatch.setattr(limits, "cpu_cores", lambda: cores)
+    monkeypatch.setenv("AESTUDIO_HOSTED", "1" if hosted_mode else "0")
+    training_limits.clear()
+    try:
+        assert training_limits().max_concurrent == most
+    finally:
+        training_limits.clear()
+
+
+def test_pages_count_as_busy_while_they_run(app_env, monkeypatch):
+    from studio import sidebar
+    from studio.limits import page_activity
+
+    seen, draw_sidebar = [], sidebar.sidebar
+    monkeypatch.setattr(sidebar, "sidebar", lambda: (seen.append(page_activity().busy()), draw_sidebar())[1])
+    AppTest.from_file(APP, default_timeout=120).run()
+    assert seen == [True]  # training yields while the page is drawn ...
+    assert not page_activity().busy()  # ... and not once it is drawn
