@@ -2,19 +2,20 @@
 
 Every upload is treated as hostile: sizes are checked before pixels are decoded, only common
 raster formats are accepted, and every failure becomes an `ImageError` whose message a person can
-act on. Memory is bounded by pixels, not bytes (a blank 4096 x 4096 PNG is 2 kB): images are decoded
-one at a time as the reader is iterated, one request decodes at most `REQUEST_PIXELS` and
+act on. Memory is bounded by pixels, not bytes (a blank 4096 x 4096 PNG is a few kB): images are
+decoded one at a time as the reader is iterated, one request decodes at most `REQUEST_PIXELS` and
 `MAX_REQUEST_IMAGES` over all its files and zips (a `RequestBudget`), and the process decodes at
-most `LARGE_DECODES_AT_ONCE` big images at a time, whatever the number of visitors. Digits are prepared the way MNIST was made: ink made light on dark, cropped, fitted into
-20x20 and centred by mass in 28x28.
+most `LARGE_DECODES_AT_ONCE` big images at a time, whatever the number of visitors. Digits are
+prepared the way MNIST was made: ink made light on dark, cropped, fitted into 20x20 and centred by
+mass in 28x28.
 """
 
+import contextlib
 import io
 import re
 import threading
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -62,7 +63,7 @@ def load_image(data: bytes, color: bool = False, max_pixels: int = WORKING_PIXEL
                 raise ImageError(f"the image is {width} x {height} pixels; the limit is {MAX_PIXELS:,} pixels in all")
             if width < 1 or height < 1:
                 raise ImageError("the image has no pixels")
-            with _large_decodes if width * height > LARGE_PIXELS else _no_wait:
+            with _large_decodes if width * height > LARGE_PIXELS else contextlib.nullcontext():
                 pixels = _decode(image, color, max_pixels)
     except ImageError:
         raise
@@ -75,17 +76,6 @@ def load_image(data: bytes, color: bool = False, max_pixels: int = WORKING_PIXEL
     if not np.isfinite(pixels).all():
         raise ImageError("the image holds pixel values that are not finite numbers")
     return pixels
-
-
-class _NoWait:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exception):
-        return False
-
-
-_no_wait = _NoWait()
 
 
 def _decode(image: Image.Image, color: bool, max_pixels: int) -> np.ndarray:
