@@ -1,10 +1,14 @@
 """Autoencoder Studio: the Streamlit entry point. Pages live in app_pages/ (run by st.navigation), logic in aecore."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from studio import common, models, runs, sidebar
+from studio import common, limits, models, runs, sidebar
 
-st.set_page_config(page_title="Autoencoder Studio", page_icon=":material/blur_on:", layout="wide")
+# The tab icon ships with the app: a `:material/...` page icon makes the browser fetch it from a font server.
+st.set_page_config(page_title="Autoencoder Studio", page_icon=str(Path(__file__).parent / "studio" / "icon.png"),
+                   layout="wide")
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -16,7 +20,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-models.keep_the_apps_pick()
-common.guarded(runs.collect_finished_training)
-common.guarded(sidebar.sidebar)
-common.guarded(page.run)
+with limits.page_activity().running():  # training runs pause between batches while a page is drawn
+    models.keep_the_apps_pick()
+    common.guarded(runs.collect_finished_training)
+    common.guarded(sidebar.sidebar)
+    common.guarded(page.run)

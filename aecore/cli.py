@@ -41,6 +41,33 @@ def positive_int(text):
     return value
 
 
+def writable_folder(folder):
+    """Make `folder` and check that a file can be written there, before any training starts."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise ValueError(f"--out {folder}: cannot write there ({error.strerror or error})") from None
+    return folder
+
+
+def model_options(code_size, options):
+    """`--code-size` and the `--option key=value` pairs as one dict of constructor options, each given once."""
+    merged = {}
+    for key, value in options:
+        if key in merged:
+            raise ValueError(f"--option {key} is given twice")
+        merged[key] = value
+    if code_size is not None:
+        if "code_size" in merged:
+            raise ValueError("the code size is given twice (--code-size and --option code_size=...)")
+        merged["code_size"] = code_size
+    return merged
+
+
 def make_parser():
     from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS
     from aecore.datasets import DATASETS
@@ -144,7 +171,7 @@ def command_models(args):
 
 
 def command_train(args):
-    from aecore.architectures import catalogue_name, compile_model, recipe
+    from aecore.architectures import build, catalogue_name, compile_model, recipe
     from aecore.datasets import load_dataset
     from aecore.noise import Noise
     from aecore.training import TrainConfig, train
@@ -153,6 +180,8 @@ def command_train(args):
     noise = Noise.parse(args.noise)
     noise_tag = str(noise).replace(":", "") if noise else None
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
+    writable_folder(args.out)
+    options = model_options(args.code_size, args.option)
     dataset = load_dataset(args.dataset)
     if args.limit:
         dataset = dataset.subset(train=args.limit)
@@ -169,7 +198,11 @@ def command_train(args):
         if catalogue_name(model) != args.model:
             raise ValueError(f"{args.init} holds a {catalogue_name(model)} model, not {args.model}")
     else:
-        model, build_options = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option))
+        try:  # a wrong --option fails in this throwaway build, with one line; `train` builds after seeding
+            build(args.model, input_shape=dataset.input_shape, **options, **compile_options)
+        except TypeError as error:
+            raise ValueError(f"--option: {error}") from None
+        model, build_options = args.model, dict(**options, **compile_options)
     result = train(model, dataset, config, on_progress=progress_bar, **build_options)
     path = save_trained(result, dataset, config, args.out, name, recipe(args.model, **compile_options),
                         fine_tuned_from=(args.init, prior) if args.init else None)
@@ -187,6 +220,7 @@ def command_train_photo(args):
     from aecore.zoo import check_name, load_card, load_model, make_photo_card, save_model
 
     name = check_name(args.name or ("photo_gray" if args.channels == 1 else "photo_color"))
+    writable_folder(args.out)
     files = find_photos(args.photos)
     held_out = find_photos(args.photos, validation=True)
     print(f"reading {len(files)} training and {len(held_out)} validation photos", file=sys.stderr)

@@ -2,14 +2,20 @@
 
 Every upload is treated as hostile: sizes are checked before pixels are decoded, only common
 raster formats are accepted, and every failure becomes an `ImageError` whose message a person can
-act on. Digits are prepared the way MNIST was made: ink made light on dark, cropped, fitted into
-20x20 and centred by mass in 28x28.
+act on. Memory is bounded by pixels, not bytes (a blank 4096 x 4096 PNG is a few kB): images are
+decoded one at a time as the reader is iterated, one request decodes at most `REQUEST_PIXELS` and
+`MAX_REQUEST_IMAGES` over all its files and zips (a `RequestBudget`), and the process decodes at
+most `LARGE_DECODES_AT_ONCE` big images at a time, whatever the number of visitors. Digits are
+prepared the way MNIST was made: ink made light on dark, cropped, fitted into 20x20 and centred by
+mass in 28x28.
 """
 
+import contextlib
 import io
+import re
+import threading
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 import numpy as np
 from PIL import Image, ImageOps, JpegImagePlugin
@@ -21,11 +27,16 @@ try:  # HEIC, the format of iPhone photos; AVIF is built into Pillow
 except ImportError:  # pragma: no cover - pillow-heif is in requirements.txt
     pillow_heif = None
 
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one uploaded file, a zip included (Streamlit's own cap is set a little above)
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one image file
 MAX_PIXELS = 8192 * 6144  # width x height of one image (a 50-megapixel phone photo), checked before decoding
 WORKING_PIXELS = 4096 * 4096  # larger images are shrunk to this many pixels as they are decoded
-MAX_ZIP_MEMBERS = 1000  # image files looked at in one zip
+MAX_REQUEST_IMAGES = 1000  # images read in one request, over all its files and zips
+REQUEST_PIXELS = 16 * WORKING_PIXELS  # pixels (as declared) decoded in one request: 268 megapixels
 MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024  # decompressed bytes read from one zip
+LARGE_PIXELS = 1 << 20  # images over a megapixel wait their turn to be decoded ...
+LARGE_DECODES_AT_ONCE = 2  # ... so that the process decodes at most this many at a time
+_large_decodes = threading.BoundedSemaphore(LARGE_DECODES_AT_ONCE)
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "AVIF") + (("HEIF",) if pillow_heif else ())
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif")
 
@@ -52,12 +63,8 @@ def load_image(data: bytes, color: bool = False, max_pixels: int = WORKING_PIXEL
                 raise ImageError(f"the image is {width} x {height} pixels; the limit is {MAX_PIXELS:,} pixels in all")
             if width < 1 or height < 1:
                 raise ImageError("the image has no pixels")
-            image.seek(0)  # the first frame of an animation
-            if width * height > max_pixels and image.format == "JPEG":  # decode big JPEGs at a reduced scale
-                scale = (max_pixels / (width * height)) ** 0.5
-                image.draft(image.mode, (int(width * scale) + 1, int(height * scale) + 1))
-            image.load()
-            pixels = _pixels(ImageOps.exif_transpose(image), color, max_pixels)
+            with _large_decodes if width * height > LARGE_PIXELS else contextlib.nullcontext():
+                pixels = _decode(image, color, max_pixels)
     except ImageError:
         raise
     except Image.DecompressionBombError:
@@ -69,6 +76,17 @@ def load_image(data: bytes, color: bool = False, max_pixels: int = WORKING_PIXEL
     if not np.isfinite(pixels).all():
         raise ImageError("the image holds pixel values that are not finite numbers")
     return pixels
+
+
+def _decode(image: Image.Image, color: bool, max_pixels: int) -> np.ndarray:
+    """The first frame of an opened image as pixels (see `_pixels`); big JPEGs are decoded at a reduced scale."""
+    width, height = image.size
+    image.seek(0)  # the first frame of an animation
+    if width * height > max_pixels and image.format == "JPEG":
+        scale = (max_pixels / (width * height)) ** 0.5
+        image.draft(image.mode, (int(width * scale) + 1, int(height * scale) + 1))
+    image.load()
+    return _pixels(ImageOps.exif_transpose(image), color, max_pixels)
 
 
 def declared_size(data: bytes):
@@ -83,7 +101,15 @@ def declared_size(data: bytes):
 
 
 def _pixels(image: Image.Image, color: bool, max_pixels: int) -> np.ndarray:
-    """A decoded Pillow image as float32 in [0, 1], gray or RGB, shrunk to `max_pixels` in Pillow (cheap)."""
+    """A decoded Pillow image as float32 in [0, 1], gray or RGB, shrunk to `max_pixels` in Pillow (cheap).
+
+    Big images are shrunk first, in their own mode where Pillow can, so that the conversions after
+    (transparency onto white paper, colour to gray) work on the small copy.
+    """
+    if image.mode == "1":
+        image = image.convert("L")
+    if image.width * image.height > max_pixels and image.mode in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        image = _shrunk(image, max_pixels)
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         deep = np.asarray(image, np.float64 if image.mode != "F" else np.float32)
         if image.mode != "F":
@@ -95,14 +121,18 @@ def _pixels(image: Image.Image, color: bool, max_pixels: int) -> np.ndarray:
             image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
         image = image.convert("RGB" if color else "L")
     if image.width * image.height > max_pixels:
-        scale = (max_pixels / (image.width * image.height)) ** 0.5
-        image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))), Image.Resampling.BOX)
+        image = _shrunk(image, max_pixels)
     pixels = np.asarray(image, np.float32)
     if image.mode != "F":
         pixels = pixels / 255.0
     if color and pixels.ndim == 2:
         pixels = np.repeat(pixels[..., np.newaxis], 3, axis=-1)
     return pixels
+
+
+def _shrunk(image: Image.Image, max_pixels: int) -> Image.Image:
+    scale = (max_pixels / (image.width * image.height)) ** 0.5
+    return image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))), Image.Resampling.BOX)
 
 
 def is_gray(image: np.ndarray) -> bool:
@@ -191,66 +221,137 @@ def chroma_subsampled(data):
         return False
 
 
-def decode_file(name, data, color=False, max_pixels=WORKING_PIXELS):
-    """One image file as an `Upload`: its pixels and a note if it was scaled down, or the reason it failed."""
+@dataclass
+class RequestBudget:
+    """What one request may still decode, shared by every file and zip in it: images, and pixels as declared.
+
+    Pixels count as the image declares them, before any shrinking, since decoding costs that much.
+    """
+
+    images: int = MAX_REQUEST_IMAGES
+    pixels: int = REQUEST_PIXELS
+    used_images: int = 0
+    used_pixels: int = 0
+
+    def refusal(self, pixels: int) -> str | None:
+        """Why an image of `pixels` may not be decoded now, or `None` after counting it against the budget."""
+        if self.used_images >= self.images:
+            return f"not read: one upload reads at most {self.images:,} images"
+        if self.used_pixels + pixels > self.pixels:
+            return (f"not read: this upload already decoded {self.used_pixels / 1e6:.0f} megapixels, and one upload "
+                    f"may decode {self.pixels / 1e6:.0f}; upload it again with fewer or smaller images")
+        self.used_images += 1
+        self.used_pixels += pixels
+        return None
+
+    @property
+    def full(self) -> bool:
+        return self.used_images >= self.images
+
+
+def decode_file(name, data, color=False, max_pixels=WORKING_PIXELS, budget=None):
+    """One image file as an `Upload`: its pixels and a note if it was scaled down, or the reason it failed.
+
+    With a `budget`, the image is refused (with the reason) when the request has no room left for it.
+    """
+    declared = declared_size(data)
+    if budget is not None and declared is not None:
+        refusal = budget.refusal(declared[0] * declared[1])
+        if refusal:
+            return Upload(name, error=refusal)
     try:
         image = load_image(data, color, max_pixels)
     except ImageError as error:
         return Upload(name, error=str(error))
-    declared, note = declared_size(data), None
+    note = None
     if declared and declared != (image.shape[1], image.shape[0]):
         note = (f"scaled down from {declared[0]} x {declared[1]} to {image.shape[1]} x {image.shape[0]} pixels "
                 f"(the limit is {max_pixels / 1e6:.1f} megapixels)")
     return Upload(name, image=image, note=note, subsampled=color and chroma_subsampled(data))
 
 
-def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:
-    """Every image in one uploaded file: a single image, or each image inside a zip (see `load_image`).
+def read_uploads(files, color=False, max_pixels=WORKING_PIXELS, budget=None):
+    """Every image in the `(name, bytes)` files of one request, decoded one at a time as it is iterated.
 
-    Never raises for bad content: each failure is an `Upload` with an `error`.
+    One `RequestBudget` covers them all, so the caps add up across files and zips. Never raises for
+    bad content: each failure, and each image over the budget, is an `Upload` with an `error`.
     """
-    if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
-        return read_zip(name, data, color, max_pixels)
-    return [decode_file(name, data, color, max_pixels)]
+    budget = budget or RequestBudget()
+    for name, data in files:
+        yield from read_upload(name, data, color, max_pixels, budget)
 
 
-def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS) -> list[Upload]:
-    """Each image in a zip, read in memory (nothing is extracted to disk), within the zip limits."""
+def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS, budget=None):
+    """Every image in one uploaded file, a single image or each image inside a zip, one at a time (a generator).
+
+    See `load_image` and `read_uploads`; without a `budget` the file gets a request's budget of its own.
+    """
+    budget = budget or RequestBudget()
+    if len(data) > MAX_UPLOAD_BYTES:
+        yield Upload(name, error=f"the file is {len(data) / 2**20:.1f} MB; one upload may be at most "
+                                 f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB")
+    elif name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+        yield from read_zip(name, data, color, max_pixels, budget)
+    else:
+        yield decode_file(name, data, color, max_pixels, budget)
+
+
+def member_name(zip_name: str, member: str) -> str:
+    """How a zip member is named to the visitor: the zip's name and the member's own file name, no folders.
+
+    Hostile archives use `\\` as well as `/` between folders; both count as separators here.
+    """
+    return f"{zip_name}/{_last_part(member)}"
+
+
+def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORKING_PIXELS, budget=None):
+    """Each image in a zip, read in memory (nothing is extracted to disk) and decoded one at a time."""
+    budget = budget or RequestBudget()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        return [Upload(name, error=f"not a readable zip file ({error})")]
-    uploads, total = [], 0
+        yield Upload(name, error=f"not a readable zip file ({error})")
+        return
+    total = 0
     images = [info for info in members if info.filename.lower().endswith(IMAGE_SUFFIXES)]
     for info in members:
         if info not in images:
-            label = f"{name}/{PurePosixPath(info.filename).name}"
             reason = "a zip inside a zip is not opened" if info.filename.lower().endswith(".zip") else "not an image file"
-            uploads.append(Upload(label, error=reason))
+            yield Upload(member_name(name, info.filename), error=reason)
     if not images:
-        uploads.append(Upload(name, error="the zip holds no images (.png, .jpg, .gif, .bmp, .tif or .webp)"))
-        return uploads
-    if len(images) > MAX_ZIP_MEMBERS:
-        uploads.append(Upload(name, error=f"only the first {MAX_ZIP_MEMBERS} of {len(images)} images were read"))
-        images = images[:MAX_ZIP_MEMBERS]
-    for info in images:
-        label = f"{name}/{PurePosixPath(info.filename).name}"
+        yield Upload(name, error="the zip holds no images (.png, .jpg, .gif, .bmp, .tif or .webp)")
+        return
+    for number, info in enumerate(images):
+        if budget.full:
+            yield Upload(name, error=f"only the first {number:,} of its {len(images):,} images were read: "
+                                     f"one upload reads at most {budget.images:,} images")
+            return
+        label = member_name(name, info.filename)
         if info.file_size > MAX_FILE_BYTES or total + info.file_size > MAX_ZIP_TOTAL_BYTES:
-            uploads.append(Upload(label, error="too large once decompressed"))
+            yield Upload(label, error="too large once decompressed")
             continue
         try:
             with archive.open(info) as member:
                 content = member.read(MAX_FILE_BYTES + 1)  # sizes in the header can lie
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as error:
-            uploads.append(Upload(label, error=f"could not be read from the zip ({error})"))
+            yield Upload(label, error=f"could not be read from the zip ({error})")
             continue
         total += len(content)
         if len(content) > MAX_FILE_BYTES or total > MAX_ZIP_TOTAL_BYTES:
-            uploads.append(Upload(label, error="too large once decompressed"))
+            yield Upload(label, error="too large once decompressed")
             continue
-        uploads.append(decode_file(label, content, color, max_pixels))
-    return uploads
+        yield decode_file(label, content, color, max_pixels, budget)
+
+
+def _last_part(path: str) -> str:
+    return re.split(r"[\\/]", path)[-1]
+
+
+def safe_file_name(name: str) -> str:
+    """A file name for a download made from visitor text: its last part, letters, digits, `.`, `-`, `_` and spaces."""
+    cleaned = re.sub(r"[^\w .-]", "_", _last_part(str(name))).strip(" .")
+    return cleaned[:100] or "image"
 
 
 def to_png(image: np.ndarray) -> bytes:
@@ -264,9 +365,9 @@ def to_png(image: np.ndarray) -> bytes:
 
 
 def to_zip(named_images) -> bytes:
-    """A zip of PNGs from `(file name, image)` pairs."""
+    """A zip of PNGs from `(file name, image)` pairs; names are made safe (`safe_file_name`)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file_name, image in named_images:
-            archive.writestr(file_name, to_png(image))
+            archive.writestr(safe_file_name(file_name), to_png(image))
     return buffer.getvalue()

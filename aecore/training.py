@@ -6,6 +6,7 @@ repeats); validation uses noise fixed by the seed. Progress reaches a caller's f
 """
 
 import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -124,6 +125,34 @@ class ProgressReporter(keras.callbacks.Callback):
         self.send("epoch", self.batches)
 
 
+class YieldWhile(keras.callbacks.Callback):
+    """Pause training between batches while `busy()` says other work waits, at most `most_seconds` a batch.
+
+    A server that trains and draws pages on the same cores uses it to let pages go first; the cap
+    keeps training moving however busy the server is.
+    """
+
+    def __init__(self, busy, most_seconds=0.5, step_seconds=0.02):
+        super().__init__()
+        self.busy, self.most_seconds, self.step_seconds = busy, most_seconds, step_seconds
+        self.paused_seconds = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        waited = 0.0
+        while waited < self.most_seconds and self.busy():
+            time.sleep(self.step_seconds)
+            waited += self.step_seconds
+        self.paused_seconds += waited
+
+
+def lower_this_threads_priority(niceness=10):
+    """Make the calling thread yield the CPU to the process's other threads (Linux: threads have their own nice value)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):  # not Linux, or not allowed: training simply keeps its priority
+        pass
+
+
 def noisy_batches(x, config, shuffle):
     """A `tf.data` pipeline of (noisy input, clean target) batches, new noise each batch and epoch.
 
@@ -212,6 +241,8 @@ class TrainingJob:
         keep: optional function of the `TrainResult`, run on the training thread once training
             ends (to score and save the model, say); what it returns becomes `kept`. The run is
             `done` only after it, so a reader never sees a finished run whose model is not kept yet.
+        yield_to: optional function; while it returns true, training pauses between batches
+            (see `YieldWhile`). The training thread also runs at a lower priority.
         **build_options: passed to `aecore.build` when `model` is a name.
 
     The fields `status` ("running", "finished", "stopped" or "failed"), `progress` (the latest
@@ -220,8 +251,9 @@ class TrainingJob:
     `result` is set as soon as training ends, while `keep` still runs.
     """
 
-    def __init__(self, model, dataset, config, preview=None, keep=None, **build_options):
+    def __init__(self, model, dataset, config, preview=None, keep=None, yield_to=None, **build_options):
         self.dataset, self.config, self.preview, self.keep = dataset, config, preview, keep
+        self.callbacks = (YieldWhile(yield_to),) if yield_to is not None else ()
         self.status = "running"
         self.progress = None
         self.history = {}
@@ -257,8 +289,10 @@ class TrainingJob:
         self.progress = progress
 
     def _run(self, model, build_options):
+        lower_this_threads_priority()
         try:
-            self.result = train(model, self.dataset, self.config, self._on_progress, self.stop_event, **build_options)
+            self.result = train(model, self.dataset, self.config, self._on_progress, self.stop_event,
+                                callbacks=self.callbacks, **build_options)
             if self.keep is not None:
                 self.kept = self.keep(self.result)
         except Exception as error:  # handed to the reader, who decides how to show it

@@ -5,13 +5,18 @@ card (architecture, options, data and its source, noise, epochs, time, final los
 library versions). Both are written to a temporary name and renamed, so a crash mid-save leaves
 any earlier version intact. Files hold weights without optimizer state (a third of the size with
 Adam); loading gives an uncompiled model for predictions, and `compile_model` readies it for
-fine-tuning. Loading uses `safe_mode=True` and is meant for files this project wrote.
+fine-tuning. Loading uses `safe_mode=True` and is meant for files this project wrote; a damaged or
+crafted file (no `config.json`, a class that is not ours, weights that would need terabytes) is
+refused with a `ModelFileError` before anything big is allocated: the model is first built with
+deferred variables (`keras.StatelessScope`), which costs no memory, and its weights are counted.
 """
 
 import datetime
 import json
 import os
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 
 import keras
@@ -19,6 +24,7 @@ import numpy as np
 
 import aecore.architectures  # noqa: F401  (registers the model classes before any load)
 
+MAX_PARAMETERS = 250_000_000  # 1 GB of float32 weights; the largest shipped model has 2.4 million
 NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
@@ -110,9 +116,24 @@ def make_photo_card(model, files, prior, stage, history):
     }
 
 
+STALE_TEMPORARY_SECONDS = 600  # a save takes seconds; a temporary file this old was left by a killed process
+
+
+def remove_stale_temporaries(directory, stem, now=None):
+    """Remove half-written `.STEM.*` files that a process killed during a save left in `directory`."""
+    now = time.time() if now is None else now
+    for leftover in Path(directory).glob(f".{stem}.*"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                leftover.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
+
+
 def _write_atomically(path, write):
     """Call `write(temporary_path)` and rename the result onto `path`."""
     path = Path(path)
+    remove_stale_temporaries(path.parent, path.stem)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(handle)
     try:
@@ -147,12 +168,65 @@ def save_model(model, directory, name, card):
     return model_path
 
 
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded; the message says why in one line."""
+
+
+def _first_line(error):
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+def archive_config(path):
+    """The model config inside a `.keras` archive, read without building anything."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "config.json" not in archive.namelist():
+                raise ModelFileError(f"{path.name} is damaged or not a Keras model: its archive has no config.json")
+            with archive.open("config.json") as member:
+                text = member.read(16 << 20)
+        config = json.loads(text)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+        raise ModelFileError(f"{path.name} is not a Keras model archive ({_first_line(error)})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ModelFileError(f"{path.name} is damaged: its config.json is not valid JSON") from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ModelFileError(f"{path.name} is damaged: its config.json describes no model")
+    return config
+
+
+def parameter_count(config, name="the model file"):
+    """How many weights the model of `config` holds, counted on a model whose variables are never allocated."""
+    from keras.src.backend.common import global_state
+
+    config = {key: value for key, value in config.items() if key != "compile_config"}  # an optimizer is not weights
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+            return sum(float(np.prod(variable.shape, dtype=np.float64)) for variable in model.variables)
+    except Exception as error:  # a crafted config fails in many ways; each is one line for the person
+        raise ModelFileError(f"{name} holds a model this project cannot build ({_first_line(error)})") from None
+    finally:  # the counted variables are never to be allocated, by a later scope either
+        global_state.set_global_attribute("uninitialized_variables", [])
+
+
 def load_model(path):
-    """A model saved by `save_model`, uncompiled (safe mode on; never pass a file a stranger uploaded)."""
+    """A model saved by `save_model`, uncompiled (safe mode on; never pass a file a stranger uploaded).
+
+    Raises `ModelFileError` for a damaged or crafted file, and for one whose weights exceed
+    `MAX_PARAMETERS`, before building it for real.
+    """
     path = Path(path)
     if path.suffix != ".keras" or not path.is_file():
         raise FileNotFoundError(f"no .keras model file at {path}")
-    return keras.models.load_model(path, safe_mode=True, compile=False)
+    count = parameter_count(archive_config(path), path.name)
+    if count > MAX_PARAMETERS:
+        raise ModelFileError(f"{path.name} asks for {count:,.0f} weights ({count * 4 / 1e9:,.1f} GB); "
+                             f"this project loads at most {MAX_PARAMETERS:,}")
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as error:
+        raise ModelFileError(f"{path.name} could not be loaded ({_first_line(error)})") from None
 
 
 def load_card(model_path):

@@ -4,13 +4,14 @@ import numpy as np
 import streamlit as st
 
 from aecore.denoise import denoise, is_photo_model
-from aecore.images import read_upload, to_png, to_zip
+from aecore.images import read_uploads, safe_file_name, to_png, to_zip
 from aecore.metrics import summarize
 from studio import common, photo_view
 from studio.noise_controls import noise_controls
 from studio.text import plain
 
 SHOWN = 24  # result rows drawn on the page; the zip download holds every result
+DIGIT_PIXELS = 1 << 20  # a digit model sees 28 x 28: a megapixel copy of each upload is plenty
 
 st.title("Denoise your images")
 entry = common.require_model(photos=True)
@@ -22,8 +23,8 @@ controls, view = st.columns([1, 3])
 # No `type=` filter: files are judged by their content in aecore.images, and anything unusable is
 # reported by name (Streamlit's own extension check raises an exception instead of a message).
 uploads = controls.file_uploader(
-    "Images or a zip of images", accept_multiple_files=True, key="denoise_upload",
-    help="PNG, JPEG, HEIC, AVIF, GIF, BMP, TIFF or WebP; a zip may hold up to 1,000 images",
+    "Images or a zip of images (50 MB a file at most)", accept_multiple_files=True, key="denoise_upload",
+    help="PNG, JPEG, HEIC, AVIF, GIF, BMP, TIFF or WebP, up to 50 MB a file; a zip may hold up to 1,000 images",
 )
 digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_name in ("mnist", "digits", None),
                               key="denoise_digit_style",
@@ -41,19 +42,22 @@ if not uploads:
 results, problems, photos = [], [], []
 with view:
     bar = st.progress(0.0, text="Reading uploads…")
-    for number, upload in enumerate(uploads, start=1):
-        for item in read_upload(upload.name, upload.getvalue()):
-            if item.error:
-                problems.append(f"{item.name}: {item.error}")
-                continue
-            if photo_view.looks_like_photo(item.image):
-                photos.append(item.name)
-            try:
-                results.append((item.name, denoise(entry.model, item.image, noise=noise, seed=seed,
-                                                   digit_style=digit_style)))
-            except ValueError as error:  # includes ImageError: a blank picture, say
-                problems.append(f"{item.name}: {error}")
-        bar.progress(number / len(uploads), text=f"Read {number} of {len(uploads)} uploads")
+    # One image decoded at a time, under one budget for the whole request (aecore.images.RequestBudget);
+    # only the small prepared result of each is kept.
+    for number, item in enumerate(read_uploads(((upload.name, upload.getvalue()) for upload in uploads),
+                                               max_pixels=DIGIT_PIXELS), start=1):
+        if item.error:
+            problems.append(f"{item.name}: {item.error}")
+            continue
+        if photo_view.looks_like_photo(item.image):
+            photos.append(item.name)
+        try:
+            results.append((item.name, denoise(entry.model, item.image, noise=noise, seed=seed,
+                                               digit_style=digit_style)))
+        except ValueError as error:  # includes ImageError: a blank picture, say
+            problems.append(f"{item.name}: {error}")
+        if number % 10 == 0:
+            bar.progress(min(1.0, number / 1000), text=f"Read {number} images")
     bar.empty()
     for problem in problems[:SHOWN]:
         st.warning(plain(problem), icon=":material/broken_image:")
@@ -70,7 +74,7 @@ with view:
     overall = summarize(prepared, outputs, ["mse", "psnr", "ssim"])
     st.success(f"Denoised {len(results)} image(s). Mean PSNR {overall['psnr']:.2f} dB, "
                f"SSIM {overall['ssim']:.3f} against the prepared input.")
-    stems = [name.rsplit("/", 1)[-1].rsplit(".", 1)[0] for name, _ in results]
+    stems = [safe_file_name(name).rsplit(".", 1)[0] for name, _ in results]
     st.download_button("Download all denoised images (.zip)",
                        to_zip((f"{number:03d}_{stem}_denoised.png", output)
                               for number, (stem, output) in enumerate(zip(stems, outputs), start=1)),

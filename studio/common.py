@@ -8,6 +8,7 @@ import streamlit as st
 
 from aecore.figures import mosaic
 from studio.models import current_model
+from studio.text import plain
 
 
 def show_mosaic(rows, caption=None):
@@ -20,7 +21,7 @@ def guarded(render):
     try:
         render()
     except Exception as error:  # the last line of defence: the visitor sees a message, not a stack
-        st.error(f"Something went wrong on this page: {error}. Try other settings or another model.")
+        st.error(f"Something went wrong on this page: {plain(error)}. Try other settings or another model.")
 
 
 def require_model(images=True, photos=False):

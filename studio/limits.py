@@ -1,9 +1,11 @@
-"""Limits: training caps, and count controls that offer only what exists.
+"""Limits: training caps, photo sizes, and count controls that offer only what exists.
 
 The caps are generous on your own machine and tighter in hosted mode, so that one visitor cannot
-starve the rest; hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
+starve the rest and the server keeps within Streamlit Community Cloud's 2.7 GB with several busy
+visitors; hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is set.
 """
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -32,12 +34,78 @@ class TrainingLimits:
             self.jobs.append(job)
 
 
+def is_hosted():
+    return os.environ.get("AESTUDIO_HOSTED") == "1"
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    """How big the photos of one request may be, how many results a session keeps, and denoising at once.
+
+    A 16.8-megapixel photo takes about 1.2 GB while it is denoised and 150 MB as a kept result, so
+    hosted mode takes smaller photos and denoises one at a time for the whole server.
+    """
+
+    photo_pixels: int
+    request_pixels: int
+    kept: int
+    denoising_at_once: int
+
+
+def photo_limits():
+    working = 4096 * 4096
+    if is_hosted():
+        return PhotoLimits(photo_pixels=working // 4, request_pixels=working // 2, kept=2, denoising_at_once=1)
+    return PhotoLimits(photo_pixels=working, request_pixels=4 * working, kept=6, denoising_at_once=2)
+
+
+@st.cache_resource
+def photo_denoising_slots(count):
+    """The server's slots for photo denoising, `count` at once, shared by every session."""
+    return threading.BoundedSemaphore(count)
+
+
+def cpu_cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 @st.cache_resource
 def training_limits():
-    hosted = os.environ.get("AESTUDIO_HOSTED") == "1"
+    """The caps on training: at most one run per core (and 4, or 2 hosted) at once, so pages stay quick."""
+    hosted = is_hosted()
     if hosted:
-        return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=2)
-    return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=4)
+        return TrainingLimits(hosted, max_epochs=10, max_train_images=10000, max_concurrent=min(2, cpu_cores()))
+    return TrainingLimits(hosted, max_epochs=50, max_train_images=60000, max_concurrent=min(4, cpu_cores()))
+
+
+class PageActivity:
+    """How many page scripts are running now in this process; training pauses between batches meanwhile."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def running(self):
+        with self.lock:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.count -= 1
+
+    def busy(self):
+        return self.count > 0
+
+
+@st.cache_resource
+def page_activity():
+    return PageActivity()
 
 
 def counts_up_to(available, steps):

@@ -5,19 +5,27 @@ Models a visitor trains are kept server-side in a bounded, process-wide store un
 visitor id that the URL carries (`?visitor=...`), so a reload or a new tab on that address finds
 them again. Where the browser sends Streamlit's XSRF cookie, the id is bound to that browser too:
 someone else who opens the link gets a visitor of their own, never these models.
+
+Visitors whose tabs are all closed are swept by a watchdog thread: after `RUN_GRACE_SECONDS` their
+training run is stopped (a reload comes back well within that), and after `VISITOR_IDLE_SECONDS`
+with no run left they are forgotten and their folder removed. At start-up, folders that a server
+process no longer running left behind (one killed mid-save included) are removed.
 """
 
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aecore import zoo
 from aecore.datasets import DATASETS, load_dataset
@@ -78,6 +86,10 @@ PICKED = "picked_by_the_app"  # (model the app picked, the one before), until th
 VISITOR_PARAM = "visitor"
 KEPT_VISITORS = 64  # visitors whose models the server keeps, the most recently seen
 KEPT_MODELS = 8  # models kept per visitor, the newest
+RUN_GRACE_SECONDS = 60  # a run goes on this long after its visitor's last tab closed ...
+VISITOR_IDLE_SECONDS = 30 * 60  # ... and the visitor's models and folder are kept this long
+SWEEP_SECONDS = 10  # how often the watchdog looks
+FOLDER_PREFIX = "aestudio-"  # then the server's process id: aestudio-1234-...
 
 
 @dataclass
@@ -88,6 +100,8 @@ class Visitor:
     directory: Path
     models: OrderedDict = field(default_factory=OrderedDict)  # {key: ModelEntry}, oldest first
     run: object = None  # the latest `studio.runs.TrainingRun`, which a reload finds again too
+    sessions: set = field(default_factory=set)  # the Streamlit sessions (tabs) that have shown this visitor
+    last_seen: float = field(default_factory=time.monotonic)  # when one of them was last open
 
 
 class VisitorStore:
@@ -110,7 +124,7 @@ class VisitorStore:
     def create(self, owner):
         """A new visitor with a fresh random id and folder: `(id, Visitor)`."""
         visitor_id = secrets.token_urlsafe(12)
-        visitor = Visitor(owner, Path(tempfile.mkdtemp(prefix="aestudio-")))
+        visitor = Visitor(owner, Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")))
         with self.lock:
             self.visitors[visitor_id] = visitor
             while len(self.visitors) > self.capacity:
@@ -119,9 +133,72 @@ class VisitorStore:
         return visitor_id, visitor
 
 
+    def sweep(self, is_open, now=None):
+        """Stop the runs and then forget the visitors that no open session has shown for a while.
+
+        `is_open(session_id)` says whether a Streamlit session is still connected.
+        """
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            for visitor_id, visitor in list(self.visitors.items()):
+                visitor.sessions = {session for session in visitor.sessions if is_open(session)}
+                if visitor.sessions:
+                    visitor.last_seen = now
+                    continue
+                away = now - visitor.last_seen
+                running = visitor.run is not None and not visitor.run.job.done
+                if running and away > RUN_GRACE_SECONDS:
+                    visitor.run.job.stop()
+                elif not running and away > VISITOR_IDLE_SECONDS:
+                    del self.visitors[visitor_id]
+                    shutil.rmtree(visitor.directory, ignore_errors=True)
+
+
+def session_is_open(session_id):
+    """Whether the Streamlit session `session_id` still has a browser connected (`True` when unknown)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return True
+    return Runtime.instance().is_active_session(session_id)
+
+
+def remove_stale_folders(parent=None):
+    """Remove the visitor folders of server processes that no longer run; returns how many went."""
+    removed = 0
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        found = re.fullmatch(rf"{FOLDER_PREFIX}(\d+)-.*", folder.name)
+        if not found or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        except (PermissionError, OverflowError):  # another user's live process, or no such number
+            pass
+    return removed
+
+
+def watch(store, every=SWEEP_SECONDS):
+    """The watchdog: sweep `store` every `every` seconds, for the life of the process."""
+    def loop():
+        while True:
+            time.sleep(every)
+            try:
+                store.sweep(session_is_open)
+            except Exception:  # the watchdog must outlive any one bad sweep
+                pass
+
+    threading.Thread(target=loop, name="aestudio-visitor-watchdog", daemon=True).start()
+
+
 @st.cache_resource
 def visitor_store():
-    return VisitorStore(KEPT_VISITORS)
+    remove_stale_folders()
+    store = VisitorStore(KEPT_VISITORS)
+    watch(store)
+    return store
 
 
 def xsrf_token(cookie):
@@ -160,6 +237,10 @@ def current_visitor():
     visitor = store.find(visitor_id, owner) if visitor_id else None
     if visitor is None:
         visitor_id, visitor = store.create(owner)
+    context = get_script_run_ctx()
+    if context is not None:
+        visitor.sessions.add(context.session_id)
+    visitor.last_seen = time.monotonic()
     st.session_state["visitor_id"] = visitor_id
     if st.query_params.get(VISITOR_PARAM) != visitor_id:
         st.query_params[VISITOR_PARAM] = visitor_id

@@ -1,9 +1,10 @@
 """The Denoise page's photo mode: full-resolution colour photos, one at a time, with views to compare.
 
-Each upload is decoded (up to `PHOTO_PIXELS`; bigger ones are shrunk with a message), sent to the
-photo model that matches it (gray photos to the gray model, colour ones to the colour model) and
-kept as 8-bit arrays in the session, so moving a slider does not denoise again. A request holds at
-most `REQUEST_PIXELS` of photos; the rest are named and left for a next upload.
+Each upload is decoded one at a time (up to `photo_pixels`; bigger ones are shrunk with a message),
+sent to the photo model that matches it (gray photos to the gray model, colour ones to the colour
+model) and kept as 8-bit arrays in the session, so moving a slider does not denoise again. A request
+holds at most `request_pixels` of photos; the rest are named and left for a next upload. The sizes,
+the results kept and the photos denoised at once on the server are `studio.limits.photo_limits()`.
 """
 
 import hashlib
@@ -13,13 +14,10 @@ import streamlit as st
 
 from aecore.denoise import denoise, is_photo_model
 from aecore.figures import before_after, fit_for_display, zoom_crop
-from aecore.images import WORKING_PIXELS, Upload, is_gray, read_upload, to_png, to_zip
+from aecore.images import RequestBudget, Upload, is_gray, read_upload, safe_file_name, to_png, to_zip
 from studio import models
+from studio.limits import photo_denoising_slots, photo_limits
 from studio.text import plain
-
-PHOTO_PIXELS = WORKING_PIXELS  # one photo is shrunk to this many pixels at most (16.8 MP)
-REQUEST_PIXELS = 4 * WORKING_PIXELS  # photos denoised in one request
-KEPT = 6  # results kept per session, the most recent
 
 
 def trained_for_jpeg(card):
@@ -67,19 +65,26 @@ def results_store():
 
 def denoised(item, picked, sigma, seed, ensemble, key, bar):
     """The result for `item`, from the session's store or computed now (with `bar` showing progress)."""
-    store = results_store()
+    store, limits = results_store(), photo_limits()
     if key not in store:
         entry = model_for(item, picked)
-        bar.progress(0.0, text=f"Denoising {plain(item.name)} with {entry.key}…")
-        result = denoise(entry.model, item.image, noise_sigma=sigma or None, seed=seed, ensemble=ensemble,
-                         on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
+        slots = photo_denoising_slots(limits.denoising_at_once)
+        if not slots.acquire(blocking=False):
+            bar.progress(0.0, text=f"Waiting for other visitors' photos to finish before {plain(item.name)}…")
+            slots.acquire()
+        try:
+            bar.progress(0.0, text=f"Denoising {plain(item.name)} with {entry.key}…")
+            result = denoise(entry.model, item.image, noise_sigma=sigma or None, seed=seed, ensemble=ensemble,
+                             on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
+        finally:
+            slots.release()
         as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
                           noisy=as_bytes(result.noisy), output=as_bytes(result.output),
                           notes=[note for note in (item.note, jpeg_note(item, entry), *result.notes) if note],
                           sigma=result.estimated_sigma, seconds=result.seconds,
                           scores=result.scores() if sigma else None, added=sigma, ensemble=ensemble)
-        while len(store) > KEPT:
+        while len(store) > limits.kept:
             store.pop(next(iter(store)))
     return store[key]
 
@@ -130,18 +135,19 @@ def show(result, number):
         left.image(zoom_crop(before / 255, x / 100, y / 100, size, scale), caption=f"input, {size} x {size} px at {scale}x")
         right.image(zoom_crop(result["output"] / 255, x / 100, y / 100, size, scale),
                     caption=f"denoised, {size} x {size} px at {scale}x")
-    stem = result["name"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = safe_file_name(result["name"]).rsplit(".", 1)[0]
     st.download_button(f"Download the denoised photo ({width} x {height} PNG)", to_png(result["output"] / 255),
                        f"{stem}_denoised.png", mime="image/png", key=f"photo_download_{number}")
 
 
 def render(picked):
     """The page body when the picked model is a photo model."""
+    limits = photo_limits()
     controls, view = st.columns([1, 3])
     uploads = controls.file_uploader(
-        "Photos, or a zip of photos", accept_multiple_files=True, key="denoise_upload",
+        "Photos, or a zip of photos (50 MB a file at most)", accept_multiple_files=True, key="denoise_upload",
         help="PNG, JPEG, HEIC, AVIF, WebP, TIFF, BMP or GIF, at full resolution and in colour; "
-             f"photos over {PHOTO_PIXELS / 1e6:.0f} megapixels are scaled down",
+             f"photos over {limits.photo_pixels / 1e6:.0f} megapixels are scaled down",
     )
     add_noise_first = controls.toggle("Add noise first", key="photo_add_noise",
                                       help="add Gaussian noise to a clean photo, to measure PSNR and SSIM against it")
@@ -157,17 +163,18 @@ def render(picked):
                   "To see how well it works, upload a clean photo and turn on **Add noise first**.")
         return
     with view:
-        results, problems, held = [], [], 0
+        results, problems, held, budget = [], [], 0, RequestBudget()
         bar = st.progress(0.0, text="Reading uploads…")
         for upload in uploads or [None]:
             data = upload.getvalue() if upload is not None else b""
-            items = read_upload(upload.name, data, color=True, max_pixels=PHOTO_PIXELS) if upload else [sample_photo()]
+            items = (read_upload(upload.name, data, color=True, max_pixels=limits.photo_pixels, budget=budget)
+                     if upload else [sample_photo()])
             for index, item in enumerate(items):
                 if item.error:
                     problems.append(f"{item.name}: {item.error}")
                     continue
                 pixels = item.image.shape[0] * item.image.shape[1]
-                if held + pixels > REQUEST_PIXELS:
+                if held + pixels > limits.request_pixels:
                     problems.append(f"{item.name}: not denoised, this upload already holds {held / 1e6:.0f} megapixels;"
                                     " upload it again on its own")
                     continue
@@ -184,7 +191,7 @@ def render(picked):
         st.success(f"Denoised {len(results)} photo(s) at full resolution.")
         if len(results) > 1:
             st.download_button("Download all denoised photos (.zip)",
-                               to_zip((f"{n:03d}_{r['name'].rsplit('/', 1)[-1].rsplit('.', 1)[0]}_denoised.png",
+                               to_zip((f"{n:03d}_{safe_file_name(r['name']).rsplit('.', 1)[0]}_denoised.png",
                                        r["output"] / 255) for n, r in enumerate(results, start=1)),
                                "denoised.zip", mime="application/zip", key="photo_download_all")
         for number, result in enumerate(results, start=1):

@@ -16,6 +16,7 @@ import numpy as np
 
 from aecore import zoo
 from aecore.training import TrainingJob
+from studio.limits import page_activity
 from studio.models import add_session_model, current_visitor, session_dir
 
 SCORED_TEST_IMAGES = 1000  # the card's test metrics; enough for stable means, quick on any model
@@ -53,7 +54,8 @@ def start_run(architecture, dataset_name, data, config, recipe, preview_original
     def keep(result):
         return zoo.save_trained(result, data, config, directory, name, recipe, test_examples=SCORED_TEST_IMAGES)
 
-    job = TrainingJob(architecture, data, config, preview=preview, keep=keep, **build_options)
+    job = TrainingJob(architecture, data, config, preview=preview, keep=keep, yield_to=page_activity().busy,
+                      **build_options)
     limits.admit(job)  # raises when this server already runs its maximum
     current_visitor().run = TrainingRun(job.start(), name, preview_originals)
 

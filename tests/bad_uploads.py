@@ -51,6 +51,18 @@ def png_of_declared_size(width, height, rows_of_data):
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b"")
 
 
+def png_with_a_bar(width, height):
+    """A 1-bit PNG of `width` x `height`, white with a black bar in the middle: a few kB however big it is."""
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row_bytes = (width + 7) // 8
+    white = b"\x00" + b"\xff" * row_bytes
+    bar = b"\x00" + b"\xff" * (row_bytes * 3 // 8) + b"\x00" * (row_bytes // 4) + b"\xff" * (row_bytes - row_bytes * 3 // 8 - row_bytes // 4)
+    compressor = zlib.compressobj(9)
+    rows = (bar if height // 4 <= y < 3 * height // 4 else white for y in range(height))
+    data = b"".join(compressor.compress(row) for row in rows) + compressor.flush()
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b"")
+
+
 def zip_of(members, compression=zipfile.ZIP_DEFLATED):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression) as archive:
@@ -100,6 +112,7 @@ def corpus():
     tiny[1:3, 1:3] = 255  # a dot of ink, so each tiny file goes all the way through
     tiny_png = encode(Image.fromarray(tiny), "PNG")
 
+    big = png_with_a_bar(4096, 4096)  # 16.8 megapixels in about 3 kB
     return [
         Case("empty.png", b"", 0, 1, "empty"),
         Case("random.png", bytes(rng.getrandbits(8) for _ in range(4096)), 0, 1, "not an image"),
@@ -125,9 +138,12 @@ def corpus():
         Case("lying_header.zip", zip_with_lying_header(), 0, 1, "could not be read"),
         Case("traversal.zip", zip_of([("../../escape.png", png), ("/etc/absolute.png", png), ("ok.png", png)]), 3, 0),
         Case("ten_thousand.zip", zip_of([(f"tiny_{i:05d}.png", tiny_png) for i in range(10_000)],
-                                        zipfile.ZIP_STORED), 1000, 1, "only the first 1000"),
+                                        zipfile.ZIP_STORED), 1000, 1, "only the first 1,000"),
         Case("nested.zip", zip_of([("inner.zip", zip_of([("deep.png", png)])), ("top.png", png)]), 1, 1,
              "zip inside a zip"),
         Case("mixed.zip", zip_of([("good.png", png), ("bad.png", b"garbage"), ("cut.jpg", jpeg[:100])]), 1, 2,
              "bad.png"),
+        # 20 x 16.8 megapixels in 60 kB: a request decodes 268 megapixels (16 of them), the rest are named.
+        Case("big_blank_x20.zip", zip_of([(f"blank_{i:02d}.png", big) for i in range(20)]), 16, 4, "megapixels"),
+        Case("backslashes.zip", zip_of([("..\\..\\windows\\[ok](javascript:alert(1)).png", png)]), 1, 0),
     ]

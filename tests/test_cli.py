@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -107,6 +108,67 @@ def test_bad_arguments_get_one_clear_line(args, message):
     lines = [line for line in completed.stderr.splitlines() if "aecore" in line and "error" in line]
     assert len(lines) == 1 and message in lines[0], completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def crafted_copy(source, target, config=None, drop=()):
+    """A copy of the model archive `source` with its config replaced by `config` and the members in `drop` left out."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for name in original.namelist():
+            if name not in drop:
+                copy.writestr(name, json.dumps(config) if name == "config.json" and config else original.read(name))
+    return target
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("no_config", "has no config.json"),
+    ("unknown_class", "cannot build (Could not locate class 'Evil'"),
+    ("terabytes", "GB); this project loads at most 250,000,000"),
+    ("not_a_zip", "not a Keras model archive"),
+])
+def test_crafted_model_files_get_one_clear_line(trained_model, tmp_path, kind, message):
+    out, _ = trained_model
+    source = out / "conv_mnist_gaussian0.4.keras"
+    with zipfile.ZipFile(source) as archive:
+        config = json.loads(archive.read("config.json"))
+    target = tmp_path / f"{kind}.keras"
+    if kind == "no_config":
+        crafted_copy(source, target, drop=("config.json",))
+    elif kind == "unknown_class":
+        crafted_copy(source, target, dict(config, class_name="Evil", module="os", registered_name="os>Evil"))
+    elif kind == "terabytes":  # a dense code layer of 2,000,000,000 units after the 7 x 7 x 32 map: 6 TB
+        crafted_copy(source, target, dict(config, config=dict(config["config"], code_units=2 * 10**9)))
+    else:
+        target.write_bytes(b"not a zip at all")
+    completed = run("evaluate", str(target), "--limit", "10")
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    lines = [line for line in completed.stderr.splitlines() if "error" in line]
+    assert len(lines) == 1 and message in lines[0], completed.stderr[-2000:]
+    assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--option", "code_size=8"], None),
+    (["--code-size", "8", "--option", "code_size=4"], "the code size is given twice"),
+    (["--option", "no_such_option=1"], "no_such_option"),
+])
+def test_train_takes_the_code_size_as_an_option_and_refuses_bad_options(tmp_path, options, message):
+    completed = run("train", "--model", "dense", "--dataset", "digits", "--epochs", "1", "--limit", "64",
+                    "--out", str(tmp_path), "--name", "m", *options)
+    assert "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    if message is None:
+        assert completed.returncode == 0 and json.loads(completed.stdout)["options"]["code_size"] == 8
+    else:
+        assert completed.returncode == 2 and message in completed.stderr and "epoch 1/1" not in completed.stderr
+
+
+@pytest.mark.parametrize("command", [["train", "--model", "dense", "--dataset", "digits", "--epochs", "1"],
+                                     ["train-photo", "--photos", "nowhere"]])
+def test_train_checks_the_out_folder_before_training(tmp_path, command):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("a file, not a folder")
+    completed = run(*command, "--out", str(blocker / "models"))
+    assert completed.returncode == 2 and "cannot write there" in completed.stderr, completed.stderr[-2000:]
+    assert "epoch" not in completed.stderr and "Traceback" not in completed.stderr
 
 
 def test_denoise_rejects_a_broken_image(trained_model, mnist, tmp_path):

@@ -135,8 +135,8 @@ def test_zip_with_good_and_bad_members(digit):
 
 
 def test_empty_and_corrupt_zips_are_reported():
-    assert "holds no images" in read_upload("empty.zip", to_zip([]))[0].error
-    assert "not a readable zip" in read_upload("broken.zip", b"PK\x03\x04garbage")[0].error
+    assert "holds no images" in next(read_upload("empty.zip", to_zip([]))).error
+    assert "not a readable zip" in next(read_upload("broken.zip", b"PK\x03\x04garbage")).error
 
 
 def test_single_bad_file_is_an_upload_with_error():

@@ -114,3 +114,35 @@ def test_train_points_with_linear_model():
 def test_bad_config_is_refused(config, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**config)
+
+
+def test_training_pauses_between_batches_while_other_work_waits():
+    from aecore.training import YieldWhile
+
+    busy, polls = threading.Event(), []
+
+    def is_busy():
+        polls.append(1)
+        if len(polls) == 5:
+            checked.set()
+        return busy.is_set()
+
+    checked = threading.Event()
+    busy.set()
+    pause = YieldWhile(is_busy, most_seconds=60, step_seconds=0.01)
+    batch_end = threading.Thread(target=pause.on_train_batch_end, args=(0,))
+    batch_end.start()
+    assert checked.wait(30)
+    assert batch_end.is_alive()  # still holding the next batch back after 5 looks
+    busy.clear()
+    batch_end.join(30)
+    assert not batch_end.is_alive()
+
+
+def test_training_job_asks_whether_to_yield_after_every_batch(mnist_small):
+    asked = []
+    job = TrainingJob("dense", mnist_small, TrainConfig(epochs=1, batch_size=64),
+                      yield_to=lambda: asked.append(1) and False).start()
+    job.thread.join(timeout=60)
+    assert job.status == "finished"
+    assert len(asked) == job.result.epochs_run * -(-int(len(mnist_small.x_train) * 0.9) // 64)

@@ -92,3 +92,18 @@ def test_save_trained_scores_writes_the_card_and_counts_a_fine_tuned_run_whole(t
     assert tuned["epochs"] == 2 and tuned["fine_tuned_from"] == {"file": "scored.keras", "epochs": 1,
                                                                  "noise": "gaussian:0.2"}
     assert len(tuned["history"]["loss"]) == 2 and tuned["test_metrics"]["model"]["n"] == len(mnist_small.x_test)
+
+
+def test_a_save_removes_half_written_files_that_a_killed_save_left(trained, tmp_path):
+    import os
+    import time
+
+    model = trained[1].model
+    old, fresh = tmp_path / ".m.k1ll3d.keras", tmp_path / ".m.sav1ng.keras"
+    for leftover in (old, fresh):
+        leftover.write_bytes(b"half a model")
+    hour_ago = time.time() - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    zoo.save_model(model, tmp_path, "m", {})
+    assert not old.exists() and fresh.exists()  # a save going on beside it is left alone
+    assert (tmp_path / "m.keras").is_file()

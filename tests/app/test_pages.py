@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aecore.datasets import load_dataset
+from aecore.images import MAX_REQUEST_IMAGES
 from aecore.noise import add_noise
 from tests.app.conftest import APP, start_training, training_run, wait_for_training
 from tests.conftest import png_bytes
@@ -215,6 +216,53 @@ def test_upload_of_only_broken_files_says_so(app_env):
     assert any("None of the uploads" in e.value for e in at.error)
 
 
+def test_a_zip_of_big_blank_images_is_read_up_to_the_budget_and_the_rest_named(app_env):
+    from tests.bad_uploads import png_with_a_bar, zip_of
+
+    big = zip_of([(f"big_{i:02d}.png", png_with_a_bar(4096, 4096)) for i in range(18)])
+    at = open_app("app_pages/denoise.py")
+    at.file_uploader(key="denoise_upload").set_value([("big.zip", big, "application/zip"),
+                                                      ("after.png", png_with_a_bar(64, 64), "image/png")])
+    at.run(timeout=300)
+    assert_clean(at)
+    assert any("Denoised 16 image(s)" in s.value for s in at.success)
+    refused = [w.value.replace("\\", "") for w in at.warning]
+    assert [text.split(":")[0] for text in refused] == ["big.zip/big_16.png", "big.zip/big_17.png", "after.png"]
+    assert all("megapixels" in text for text in refused)
+
+
+def test_an_upload_just_over_the_size_limit_is_named_with_the_limit(app_env, mnist):
+    from aecore.images import MAX_UPLOAD_BYTES
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
+        zipped.writestr("inside.png", png_bytes(mnist.x_test[1, ..., 0]))
+        zipped.writestr("padding.bin", bytes(MAX_UPLOAD_BYTES))
+    at = open_app("app_pages/denoise.py")
+    assert "50 MB" in at.file_uploader(key="denoise_upload").label
+    at.file_uploader(key="denoise_upload").set_value([("big.zip", archive.getvalue(), "application/zip")]).run()
+    assert not at.exception
+    assert any(w.value.replace("\\", "").startswith("big.zip: the file is 50.0 MB; one upload may be at most 50 MB")
+               for w in at.warning)
+
+
+def test_visitor_text_in_links_and_zip_members_is_shown_as_plain_text(app_env, mnist):
+    phish = "[phish](https://evil.example/login)"
+    at = open_app(query={"model": phish})
+    warning = " ".join(w.value for w in at.sidebar.warning)
+    assert r"\[phish\]\(https\:\/\/evil\.example\/login\)" in warning and phish not in warning
+    at.switch_page("app_pages/denoise.py").run()
+    member = "[ok](javascript:alert(1)).png"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(member, png_bytes(mnist.x_test[1, ..., 0]))
+        zipped.writestr("x\\" + member.replace(".png", ".txt"), b"not an image")
+    at.file_uploader(key="denoise_upload").set_value([("b.zip", archive.getvalue(), "application/zip")]).run()
+    assert_clean(at)
+    texts = [w.value for w in at.warning] + image_captions(at)
+    assert len(texts) == 2 and all("](" not in text and r"\[ok\]\(javascript\:alert" in text for text in texts)
+
+
 def test_latent_page_decodes_points_and_draws_the_manifold(app_env):
     at = open_app("app_pages/latent.py", query={"model": "b_vae"})
     assert_clean(at)
@@ -289,7 +337,8 @@ def test_the_whole_hostile_corpus_through_the_denoise_page(app_env):
                                                       for case in cases])
     at.run(timeout=300)
     assert not at.exception
-    good = sum(case.images for case in cases) - 1  # blank.png decodes but has no ink to centre
+    good = MAX_REQUEST_IMAGES - 1  # one request reads 1,000 images; blank.png decodes but has no ink to centre
+    assert any("one upload reads at most 1,000 images" in w.value.replace("\\", "") for w in at.warning)
     assert any("blank.png" in w.value.replace("\\", "") and "no ink" in w.value for w in at.warning)
     assert any(f"Denoised {good} image(s)" in s.value for s in at.success)
     reported = " ".join(w.value for w in at.warning).replace("\\", "")

@@ -118,8 +118,9 @@ def test_a_photo_sent_to_a_digit_model_gets_a_way_to_the_photo_model(app_env):
 
 def test_a_photo_over_the_limit_is_scaled_down_and_says_so(app_env, monkeypatch):
     from studio import photo_view
+    from studio.limits import PhotoLimits
 
-    monkeypatch.setattr(photo_view, "PHOTO_PIXELS", 4000)
+    monkeypatch.setattr(photo_view, "photo_limits", lambda: PhotoLimits(4000, 16000, kept=6, denoising_at_once=2))
     at = open_photo_page()
     at.file_uploader(key="denoise_upload").set_value([("big.png", photo_bytes(100, 160), "image/png")]).run()
     assert_clean(at)

@@ -150,3 +150,68 @@ def test_a_browser_is_known_by_the_token_in_its_xsrf_cookie_not_by_its_mask():
     assert first == xsrf_token("2|4f239dc2|a0b9bc46b0ecc1834ba0b6680bd0088e|1795436943")
     assert first != xsrf_token("2|f465b405|1bff95810baae844f0e69fafb0962148|1795436943")
     assert xsrf_token("plain-value") == "plain-value"
+
+
+def test_a_run_whose_tabs_are_all_closed_is_stopped_and_its_visitor_later_removed(app_env):
+    import time
+
+    from studio import models
+
+    at = start_training("conv", epochs=50, count=4000)
+    store = models.visitor_store()
+    visitor = store.visitors[at.session_state["visitor_id"]]
+    assert visitor.sessions  # the session that started it
+    later = time.monotonic() + models.RUN_GRACE_SECONDS + 1
+    store.sweep(lambda session: True, now=later)  # a tab still open: the run goes on
+    assert not training_run(at).job.stopping
+    store.sweep(lambda session: False, now=later)  # just closed: within the grace a reload comes back
+    assert not training_run(at).job.stopping
+    store.sweep(lambda session: False, now=later + models.RUN_GRACE_SECONDS + 1)
+    job = training_run(at).job
+    assert job.stopping or job.done
+    job.thread.join(120)
+    assert job.done and job.result.epochs_run < 50
+    store.sweep(lambda session: False, now=later + models.VISITOR_IDLE_SECONDS + 1)
+    assert at.session_state["visitor_id"] not in store.visitors and not visitor.directory.exists()
+
+
+def test_start_up_removes_the_folders_of_servers_that_no_longer_run(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from studio.models import FOLDER_PREFIX, remove_stale_folders
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    dead = tmp_path / f"{FOLDER_PREFIX}{ended.pid}-abc"
+    alive = tmp_path / f"{FOLDER_PREFIX}{os.getpid()}-def"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / ".model.x1y2.keras").write_bytes(b"half written")
+    assert remove_stale_folders(tmp_path) == 1
+    assert not dead.exists() and alive.exists()
+
+
+@pytest.mark.parametrize("hosted_mode, cores, most", [(False, 2, 2), (False, 8, 4), (True, 1, 1), (True, 8, 2)])
+def test_at_most_one_run_per_core_at_once(monkeypatch, hosted_mode, cores, most):
+    from studio import limits
+
+    monkeypatch.setattr(limits, "cpu_cores", lambda: cores)
+    monkeypatch.setenv("AESTUDIO_HOSTED", "1" if hosted_mode else "0")
+    training_limits.clear()
+    try:
+        assert training_limits().max_concurrent == most
+    finally:
+        training_limits.clear()
+
+
+def test_pages_count_as_busy_while_they_run(app_env, monkeypatch):
+    from studio import sidebar
+    from studio.limits import page_activity
+
+    seen, draw_sidebar = [], sidebar.sidebar
+    monkeypatch.setattr(sidebar, "sidebar", lambda: (seen.append(page_activity().busy()), draw_sidebar())[1])
+    AppTest.from_file(APP, default_timeout=120).run()
+    assert seen == [True]  # training yields while the page is drawn ...
+    assert not page_activity().busy()  # ... and not once it is drawn

@@ -92,6 +92,23 @@ def test_each_page_renders(server, browser, screenshots, path, title):
     page.close()
 
 
+def test_pages_ask_nothing_of_other_hosts_and_the_tab_icon_is_the_apps(server, browser):
+    page = browser.new_page()
+    page.set_default_timeout(90_000)
+    elsewhere = []
+    page.on("request", lambda request: None if request.url.startswith((server, "data:", "blob:"))
+            else elsewhere.append(request.url))
+    for path in ("", "denoise"):
+        page.goto(f"{server}/{path}")
+        wait_until_idle(page)
+        page.wait_for_function("() => document.querySelector('link[rel*=icon]') !== null")
+        icon = page.evaluate("() => document.querySelector('link[rel*=icon]').href")
+        assert icon.startswith(server), icon
+    page.wait_for_timeout(500)  # a request for the icon follows the link's change
+    assert not elsewhere, elsewhere
+    page.close()
+
+
 def test_upload_on_denoise_page_shows_the_denoised_result(server, browser, screenshots, mnist, tmp_path):
     image = tmp_path / "my_digit.png"
     image.write_bytes(png_bytes(1 - mnist.x_test[7, ..., 0]))  # dark ink on white, as people draw
