@@ -40,14 +40,15 @@ def photo_models(jpeg=False):
     return {channels: key for channels, (key, _) in found.items()}
 
 
-def model_for(item, picked):
+def model_for(item, picked, noise_added=False):
     """The picker entry to denoise upload `item` with: the photo model made for photos like it, else `picked`.
 
     Gray photos go to the gray model, colour ones to the colour model, and colour JPEGs with
-    subsampled chroma to the colour model trained on such JPEGs when one is installed.
+    subsampled chroma to the colour model trained on such JPEGs when one is installed, unless the
+    noise was added here (`noise_added`): that noise is white, whatever the file.
     """
     wanted = 1 if is_gray(item.image) else 3
-    key = photo_models(jpeg=wanted == 3 and item.subsampled).get(wanted)
+    key = photo_models(jpeg=wanted == 3 and item.subsampled and not noise_added).get(wanted)
     entry = models.model_entry(key) if key else None
     return entry if entry is not None and is_photo_model(entry.model) else picked
 
@@ -67,7 +68,7 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
     """The result for `item`, from the session's store or computed now (with `bar` showing progress)."""
     store, limits = results_store(), photo_limits()
     if key not in store:
-        entry = model_for(item, picked)
+        entry = model_for(item, picked, noise_added=bool(sigma))
         slots = photo_denoising_slots(limits.denoising_at_once)
         if not slots.acquire(blocking=False):
             bar.progress(0.0, text=f"Waiting for other visitors' photos to finish before {plain(item.name)}…")
@@ -81,7 +82,7 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
         as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
                           noisy=as_bytes(result.noisy), output=as_bytes(result.output),
-                          notes=[note for note in (item.note, jpeg_note(item, entry), *result.notes) if note],
+                          notes=[note for note in (item.note, None if sigma else jpeg_note(item, entry), *result.notes) if note],
                           sigma=result.estimated_sigma, seconds=result.seconds,
                           scores=result.scores() if sigma else None, added=sigma, ensemble=ensemble)
         while len(store) > limits.kept:

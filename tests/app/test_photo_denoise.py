@@ -146,3 +146,7 @@ def test_colour_jpegs_with_subsampled_chroma_go_to_the_model_trained_on_them(app
     captions = [c.value for c in at.caption if " px · " in c.value]
     assert "e_photo_color_jpeg" in captions[0] and "d_photo_color" in captions[1], captions
     assert any("stores its colour at half resolution" in info.value for info in at.info)
+    at.toggle(key="photo_add_noise").set_value(True).run()  # noise added here is white, whatever the file
+    captions = [c.value for c in at.caption if " px · " in c.value]
+    assert "d_photo_color" in captions[0] and "d_photo_color" in captions[1], captions
+    assert not any("half resolution" in info.value for info in at.info)
