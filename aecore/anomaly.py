@@ -20,6 +20,10 @@ SCORES = {
     "code": "distance to the nearest normal codes",
     "mse+code": "MSE and code distance, each in standard deviations of the normal scores",
 }
+# The detector that bench/anomaly.py measures, the app trains and bench/make_zoo.sh ships: a dense
+# autoencoder 784 -> 128 -> 32 -> 128 -> 784 trained with cross-entropy, scored by MSE.
+DETECTOR_ARCHITECTURE = "dense"
+DETECTOR_OPTIONS = {"code_size": 32, "hidden_sizes": [128], "loss": "binary_crossentropy"}
 NEIGHBOURS = 5  # codes of normal training images averaged over for the code distance
 ERRORS = {"mse": mse, "bce": bce}
 

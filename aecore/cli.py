@@ -66,6 +66,9 @@ def make_parser():
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=positive_int, default=None, help="train on the first N training images")
+    train.add_argument("--classes", type=int, nargs="+", default=None,
+                       help="train (and test) on these classes alone: a detector of anomalies, whose normal "
+                            "images they are")
     train.add_argument("--option", type=option_value, action="append", default=[],
                        help="model constructor option as key=JSON, for example filters=64")
     train.add_argument("--init", type=Path, default=None,
@@ -152,6 +155,8 @@ def command_train(args):
     noise_tag = str(noise).replace(":", "") if noise else None
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
     dataset = load_dataset(args.dataset)
+    if args.classes:
+        dataset = dataset.only_classes(args.classes)
     if args.limit:
         dataset = dataset.subset(train=args.limit)
     print(f"data: {dataset.describe()}", file=sys.stderr)

@@ -59,6 +59,7 @@ def make_card(model, dataset, config, result, test_metrics, recipe=None):
         "changed_options": changed_options(model),
         "recipe": recipe or {},
         "dataset": dataset.name,
+        **({"classes": list(dataset.classes)} if dataset.classes is not None else {}),
         "data_source": dataset.source,
         "train_examples": int(len(dataset.x_train)),
         "noise": str(config.noise) if config.noise else None,
