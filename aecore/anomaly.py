@@ -191,6 +191,15 @@ def confusion(normal_scores, anomalous_scores, threshold):
     return Confusion(caught, len(anomalous) - caught, false_alarms, len(normal) - false_alarms)
 
 
+def detector_card(model, dataset, normal_classes, score_kind="mse"):
+    """The card entry of a detector of `normal_classes` of `dataset`: its AUROC on the whole test set."""
+    split = normal_classes_split(dataset, normal_classes)
+    scores = anomaly_scores(model, split.x_test, score_kind)
+    auroc = roc(scores[~split.is_anomaly], scores[split.is_anomaly]).auroc
+    return {"anomaly": {"score": score_kind, "test_images": int(len(split.x_test)),
+                        "anomalies": int(split.is_anomaly.sum()), "auroc": round(auroc, 4)}}
+
+
 @dataclass(frozen=True)
 class AnomalySplit:
     """Normal training images, and test images with a flag saying which are anomalies."""

@@ -154,7 +154,7 @@ def command_train(args):
     noise = Noise.parse(args.noise)
     noise_tag = str(noise).replace(":", "") if noise else None
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
-    dataset = load_dataset(args.dataset)
+    dataset = full = load_dataset(args.dataset)
     if args.classes:
         dataset = dataset.only_classes(args.classes)
     if args.limit:
@@ -174,8 +174,13 @@ def command_train(args):
     else:
         model, build_options = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option))
     result = train(model, dataset, config, on_progress=progress_bar, **build_options)
+    extra = None
+    if args.classes:  # a detector: how well it tells its classes from the others in the whole test set
+        from aecore.anomaly import detector_card
+
+        extra = detector_card(result.model, full, args.classes)
     path = save_trained(result, dataset, config, args.out, name, recipe(args.model, **compile_options),
-                        fine_tuned_from=(args.init, prior) if args.init else None)
+                        fine_tuned_from=(args.init, prior) if args.init else None, extra_card=extra)
     print(f"saved {path}", file=sys.stderr)
     card = load_card(path)
     print(json.dumps({key: value for key, value in card.items() if key not in ("history", "file")}, indent=2))
