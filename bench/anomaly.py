@@ -72,7 +72,7 @@ def main():
         data = load_dataset(name)
         log(f"data: {data.describe()}")
         aurocs, seconds = class_aurocs(data, args.epochs, args.scores, args.classes, log)
-        lines.append(f"\n{name}: {data.describe()}; AUROC (%) with each class normal in turn; training {seconds:.0f} s\n")
+        lines.append(f"\n{data.describe()}; AUROC (%) with each class normal in turn; training {seconds:.0f} s\n")
         lines.append("| detector | " + " | ".join(data.class_names[label] for label in args.classes) + " | mean |")
         lines.append("|---|" + "---|" * (len(args.classes) + 1))
         for kind, values in aurocs.items():
