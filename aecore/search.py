@@ -73,8 +73,24 @@ class NearestNeighbours:
         return indices, distances
 
 
+@dataclass
+class VectorSpaces:
+    """The three views of a set of images (`vectors`: `{space: N x D}`), and how to put new images in them."""
+
+    model: object
+    pca: object
+    vectors: dict
+
+    def embed(self, images):
+        """`{space: vectors}` of other images, in the same spaces (the PCA fitted before)."""
+        images = np.asarray(images, np.float32)
+        pixels = images.reshape(len(images), -1)
+        return {"code": self.model.encode(images), "pca": self.pca.transform(pixels).astype(np.float32),
+                "pixels": pixels}
+
+
 def vector_spaces(model, images, components=None, seed=0):
-    """`{space: N x D vectors}` of `images`: the model's codes, PCA with as many components, and the pixels.
+    """The `VectorSpaces` of `images`: the model's codes, PCA with as many components, and the pixels.
 
     PCA is fitted on `images` themselves and keeps `components` (the code's length by default)
     components, at most as many as there are pixels or images.
@@ -86,7 +102,7 @@ def vector_spaces(model, images, components=None, seed=0):
     codes = model.encode(images)
     components = min(components or codes.shape[1], pixels.shape[1], len(pixels))
     pca = PCA(n_components=components, svd_solver="randomized", iterated_power=4, random_state=seed).fit(pixels)
-    return {"code": codes, "pca": pca.transform(pixels).astype(np.float32), "pixels": pixels}
+    return VectorSpaces(model, pca, {"code": codes, "pca": pca.transform(pixels).astype(np.float32), "pixels": pixels})
 
 
 def precision_at_k(labels, neighbour_indices, query_labels=None):

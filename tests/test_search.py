@@ -45,6 +45,10 @@ def test_codes_of_a_trained_model_find_digits_of_the_same_class(mnist_small, mni
     model = train("dense", mnist_small, TrainConfig(epochs=2, batch_size=32), code_size=16).model
     images, labels = mnist.x_test[:500], mnist.y_test[:500]
     spaces = vector_spaces(model, images)
+    embedded = spaces.embed(images[:3])
+    for name in embedded:
+        np.testing.assert_allclose(embedded[name], spaces.vectors[name][:3], atol=1e-4)
+    spaces = spaces.vectors
     assert {name: vectors.shape for name, vectors in spaces.items()} == {"code": (500, 16), "pca": (500, 16),
                                                                           "pixels": (500, 784)}
     for name in spaces:
