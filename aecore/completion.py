@@ -53,24 +53,30 @@ def hide(images, rectangle):
     return np.where(rectangle.mask(images.shape[1:])[np.newaxis], 0.0, images).astype(np.float32)
 
 
-def psnr_inside(targets, guesses, rectangle):
-    """PSNR (dB) per image of `guesses` against `targets`, over the pixels inside `rectangle` alone."""
+def psnr_inside(targets, guesses, rectangle, pooled=False):
+    """PSNR (dB) of `guesses` against `targets` over the pixels inside `rectangle` alone: per image, or
+    `pooled` over all of them, which a region that is blank in some images (a perfect 100 dB) cannot sway.
+    """
     inside = rectangle.mask(np.shape(targets)[1:])
-    return psnr(np.asarray(targets)[:, inside], np.asarray(guesses)[:, inside])
+    targets, guesses = np.asarray(targets)[:, inside], np.asarray(guesses)[:, inside]
+    if pooled:
+        return float(psnr(targets.reshape(1, -1), guesses.reshape(1, -1))[0])
+    return psnr(targets, guesses)
 
 
 def complete_many(model, images, rectangle, mean_image):
-    """`(completed images, model PSNR inside, mean-image PSNR inside)` for a batch, one value per image."""
+    """`(completed images, model outputs, model PSNR inside, mean-image PSNR inside)`, the PSNRs pooled over the batch."""
     images = np.asarray(images, np.float32)
     inside = rectangle.mask(images.shape[1:])
     outputs = model.reconstruct(hide(images, rectangle))
     completed = np.where(inside[np.newaxis], outputs, images)
     baseline = np.broadcast_to(np.asarray(mean_image, np.float32), images.shape)
-    return completed, outputs, psnr_inside(images, outputs, rectangle), psnr_inside(images, baseline, rectangle)
+    return (completed, outputs, psnr_inside(images, outputs, rectangle, pooled=True),
+            psnr_inside(images, baseline, rectangle, pooled=True))
 
 
 def complete(model, image, rectangle, mean_image):
     """The `Completion` of one image (H x W x C in [0, 1]) with `rectangle` hidden."""
     completed, outputs, model_psnr, baseline_psnr = complete_many(model, image[np.newaxis], rectangle, mean_image)
     return Completion(np.asarray(image, np.float32), hide(image[np.newaxis], rectangle)[0], outputs[0], completed[0],
-                      float(model_psnr[0]), float(baseline_psnr[0]))
+                      model_psnr, baseline_psnr)
