@@ -50,6 +50,10 @@ detector() {  # detector NAME DATASET CLASS
 detector detector_mnist_0   mnist 0
 detector detector_fashion_1 fashion_mnist 1
 
+# The completion model of the Complete a hidden part page: the conv denoiser on block noise (one
+# hidden rectangle per image, sides up to half the image's).
+train mnist_conv_block0.5    --model conv --dataset mnist --noise block:0.5 --epochs 15
+
 # The photo denoisers: blind Gaussian (sigma 0-55 of 255), trained on the wallpaper photographs of
 # Debian's mate-backgrounds, lomiri-wallpapers and plasma-workspace-wallpapers (aecore.photos lists
 # them). Each stage saves after every epoch; a stage cut off is resumed with --init. mixed_bfloat16
