@@ -16,6 +16,10 @@ PAGES = [
     st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:", url_path="latent"),
     st.Page("app_pages/reconstructions.py", title="Reconstructions", icon=":material/compare:", url_path="reconstructions"),
     st.Page("app_pages/denoise.py", title="Denoise your images", icon=":material/auto_fix_high:", url_path="denoise"),
+    st.Page("app_pages/anomaly.py", title="Anomaly detection", icon=":material/troubleshoot:", url_path="anomaly"),
+    st.Page("app_pages/search.py", title="Similar images", icon=":material/image_search:", url_path="search"),
+    st.Page("app_pages/completion.py", title="Complete a hidden part", icon=":material/format_paint:",
+            url_path="completion"),
     st.Page("app_pages/linear_pca.py", title="Linear AE vs PCA", icon=":material/linear_scale:", url_path="linear-pca"),
 ]
 

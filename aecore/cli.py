@@ -93,6 +93,9 @@ def make_parser():
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=positive_int, default=None, help="train on the first N training images")
+    train.add_argument("--classes", type=int, nargs="+", default=None,
+                       help="train (and test) on these classes alone: a detector of anomalies, whose normal "
+                            "images they are")
     train.add_argument("--option", type=option_value, action="append", default=[],
                        help="model constructor option as key=JSON, for example filters=64")
     train.add_argument("--init", type=Path, default=None,
@@ -182,7 +185,9 @@ def command_train(args):
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
     writable_folder(args.out)
     options = model_options(args.code_size, args.option)
-    dataset = load_dataset(args.dataset)
+    dataset = full = load_dataset(args.dataset)
+    if args.classes:
+        dataset = dataset.only_classes(args.classes)
     if args.limit:
         dataset = dataset.subset(train=args.limit)
     print(f"data: {dataset.describe()}", file=sys.stderr)
@@ -204,8 +209,13 @@ def command_train(args):
             raise ValueError(f"--option: {error}") from None
         model, build_options = args.model, dict(**options, **compile_options)
     result = train(model, dataset, config, on_progress=progress_bar, **build_options)
+    extra = None
+    if args.classes:  # a detector: how well it tells its classes from the others in the whole test set
+        from aecore.anomaly import detector_card
+
+        extra = detector_card(result.model, full, args.classes)
     path = save_trained(result, dataset, config, args.out, name, recipe(args.model, **compile_options),
-                        fine_tuned_from=(args.init, prior) if args.init else None)
+                        fine_tuned_from=(args.init, prior) if args.init else None, extra_card=extra)
     print(f"saved {path}", file=sys.stderr)
     card = load_card(path)
     print(json.dumps({key: value for key, value in card.items() if key not in ("history", "file")}, indent=2))

@@ -51,6 +51,7 @@ class Dataset:
     y_test: np.ndarray
     class_names: tuple
     source: str
+    classes: tuple | None = None  # the class indices kept by `only_classes`; `None`: all of them
 
     @property
     def input_shape(self):
@@ -70,8 +71,20 @@ class Dataset:
             y_test=self.y_test[:test],
         )
 
+    def only_classes(self, classes):
+        """The training and test examples of the classes `classes` (indices) alone: normal data for a detector."""
+        classes = tuple(sorted({int(label) for label in classes}))
+        if not classes:
+            raise ValueError("choose at least one class")
+        train, test = np.isin(self.y_train, classes), np.isin(self.y_test, classes)
+        if not train.any():
+            raise ValueError(f"{self.name} has no training images of the classes {list(classes)}")
+        return replace(self, x_train=self.x_train[train], y_train=self.y_train[train], x_test=self.x_test[test],
+                       y_test=self.y_test[test], classes=classes)
+
     def describe(self):
-        return f"{self.name}: {len(self.x_train):,} train / {len(self.x_test):,} test, {self.input_shape}, from {self.source}"
+        kept = "" if self.classes is None else f" (classes {', '.join(map(str, self.classes))} only)"
+        return f"{self.name}{kept}: {len(self.x_train):,} train / {len(self.x_test):,} test, {self.input_shape}, from {self.source}"
 
 
 def as_images(pixels):

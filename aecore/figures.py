@@ -143,3 +143,33 @@ def zoom_crop(image, centre_x, centre_y, size=160, scale=2):
     crop = image[top : top + side_h, left : left + side_w]
     repeat = (scale, scale) + (1,) * (crop.ndim - 2)
     return np.kron(crop, np.ones(repeat, np.float32)) if scale > 1 else crop
+
+
+def score_histograms(normal_scores, anomalous_scores, threshold=None, title="Anomaly scores of the test images"):
+    """Overlaid histograms of the scores of normal and anomalous images, with the threshold as a line."""
+    figure = go.Figure()
+    edges = np.histogram_bin_edges(np.r_[normal_scores, anomalous_scores], bins=60)
+    for name, scores, colour in (("normal", normal_scores, PALETTE[0]), ("anomalies", anomalous_scores, PALETTE[3])):
+        figure.add_trace(go.Histogram(x=scores, name=f"{name} ({len(scores):,})", marker_color=colour, opacity=0.6,
+                                      xbins=dict(start=edges[0], end=edges[-1], size=edges[1] - edges[0])))
+    if threshold is not None:
+        figure.add_vline(x=threshold, line_dash="dash", line_color="black", annotation_text="threshold")
+    figure.update_layout(title=title, barmode="overlay", xaxis_title="score (higher: more anomalous)",
+                         yaxis_title="images", height=340, margin=dict(l=10, r=10, t=40, b=10),
+                         legend=dict(orientation="h", y=-0.3))
+    return figure
+
+
+def roc_figure(roc, point=None, title=None):
+    """The ROC curve of an `aecore.anomaly.Roc`, its AUROC in the title, and the current threshold's point."""
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=roc.false_alarm_rates, y=roc.detection_rates, mode="lines", name="detector",
+                                line=dict(color=PALETTE[0])))
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line=dict(dash="dot", color="gray")))
+    if point is not None:
+        figure.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
+                                    marker=dict(size=12, color="black", symbol="x")))
+    figure.update_layout(title=title or f"ROC curve · AUROC {roc.auroc:.3f}", xaxis_title="false-alarm rate",
+                         yaxis_title="detection rate", height=340, margin=dict(l=10, r=10, t=40, b=10),
+                         xaxis=dict(range=[0, 1]), yaxis=dict(range=[0, 1.02]), legend=dict(orientation="h", y=-0.3))
+    return figure

@@ -1,4 +1,8 @@
-"""Corruptions for denoising autoencoders: Gaussian, masking and salt-and-pepper noise.
+"""Corruptions for denoising autoencoders: Gaussian, masking, salt-and-pepper and block noise.
+
+Block noise hides one random rectangle of each image (set to 0): a denoiser trained on it learns
+to complete what is missing (`aecore.completion`), where scattered masking only teaches it to fill
+in single pixels.
 
 One implementation serves both uses: `add_noise` draws from TensorFlow's stateless random ops, so
 with a fixed seed it repeats exactly (evaluation, the app's sliders), and the training pipeline
@@ -15,6 +19,7 @@ NOISE_KINDS = {
     "gaussian": (1.0, "standard deviation sigma of the added Gaussian noise"),
     "masking": (0.5, "fraction of pixels set to 0"),
     "salt_and_pepper": (0.5, "probability that a pixel turns black or white"),
+    "block": (0.75, "largest share of the height and of the width that the hidden rectangle spans"),
 }
 
 
@@ -59,6 +64,8 @@ def corrupt(x, noise, seed):
         return x
     if noise.kind == "gaussian":
         noisy = x + noise.level * tf.random.stateless_normal(tf.shape(x), seed)
+    elif noise.kind == "block":
+        noisy = tf.where(random_rectangles(tf.shape(x), noise.level, seed), 0.0, x)
     else:
         uniform = tf.random.stateless_uniform(tf.shape(x), seed)
         if noise.kind == "masking":
@@ -66,6 +73,24 @@ def corrupt(x, noise, seed):
         else:
             noisy = tf.where(uniform < noise.level / 2, 0.0, tf.where(uniform < noise.level, 1.0, x))
     return tf.clip_by_value(noisy, 0.0, 1.0)
+
+
+def random_rectangles(shape, level, seed):
+    """A boolean mask of `shape` (N x H x W x C): one rectangle per image, each side up to `level` of the image's."""
+    if shape.shape[0] != 4:
+        raise ValueError("block noise hides rectangles of images (N x H x W x C), not of vectors")
+    draws = tf.random.stateless_uniform(tf.stack([shape[0], 4]), seed)
+
+    def span(size, length_draw, start_draw):  # (N x size) booleans: inside the rectangle along one axis
+        size_float = tf.cast(size, tf.float32)
+        length = tf.maximum(1.0, tf.math.ceil(length_draw * level * size_float))
+        start = tf.floor(start_draw * (size_float - length + 1.0))
+        positions = tf.cast(tf.range(size), tf.float32)[tf.newaxis, :]
+        return (positions >= start[:, tf.newaxis]) & (positions < (start + length)[:, tf.newaxis])
+
+    rows, columns = span(shape[1], draws[:, 0], draws[:, 1]), span(shape[2], draws[:, 2], draws[:, 3])
+    inside = rows[:, :, tf.newaxis] & columns[:, tf.newaxis, :]
+    return tf.broadcast_to(inside[..., tf.newaxis], shape)
 
 
 def add_noise(x, noise, seed=0):

@@ -65,6 +65,7 @@ def make_card(model, dataset, config, result, test_metrics, recipe=None):
         "changed_options": changed_options(model),
         "recipe": recipe or {},
         "dataset": dataset.name,
+        **({"classes": list(dataset.classes)} if dataset.classes is not None else {}),
         "data_source": dataset.source,
         "train_examples": int(len(dataset.x_train)),
         "noise": str(config.noise) if config.noise else None,
@@ -235,7 +236,8 @@ def load_card(model_path):
     return json.loads(card_path.read_text()) if card_path.is_file() else {}
 
 
-def save_trained(result, dataset, config, directory, name, recipe=None, test_examples=None, fine_tuned_from=None):
+def save_trained(result, dataset, config, directory, name, recipe=None, test_examples=None, fine_tuned_from=None,
+                 extra_card=None):
     """Score a finished run on the test set, write its card beside it, and return the `.keras` path.
 
     Args:
@@ -247,6 +249,7 @@ def save_trained(result, dataset, config, directory, name, recipe=None, test_exa
         recipe: the optimizer, learning rate and loss the run used, for the card.
         fine_tuned_from: `(path, card)` of the saved model the run started from, if any; the card
             then counts the whole training and shows the whole loss history.
+        extra_card: further entries for the card (a detector's AUROC, say).
     """
     from aecore.metrics import evaluate_model
 
@@ -259,6 +262,7 @@ def save_trained(result, dataset, config, directory, name, recipe=None, test_exa
                                    "noise": prior.get("noise")}
         card["epochs"] += prior.get("epochs", 0)
         card["history"] = {key: prior.get("history", {}).get(key, []) + values for key, values in result.history.items()}
+    card.update(extra_card or {})
     return save_model(result.model, directory, name, card)
 
 

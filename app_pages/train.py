@@ -7,13 +7,12 @@ from aecore.datasets import DATASETS, source_in_words
 from aecore.figures import loss_curves
 from aecore.noise import NOISE_KINDS, Noise, add_noise
 from aecore.training import TrainConfig
-from studio import common, models, runs, settings
+from studio import common, models, run_view, runs, settings
 from studio.links import query_default, share
 from studio.limits import count_control, counts_up_to, training_limits
 from studio.noise_controls import fit_level_to_kind, largest_level
 from studio.settings import TRAIN_DEFAULTS
 
-STATUS_SECONDS = 0.5  # how often Stop and the progress line redraw while a run goes on
 PICTURES_SECONDS = 2.0  # the loss curve and the preview change only once an epoch
 
 st.title("Train an autoencoder")
@@ -79,57 +78,6 @@ if start:
         st.error(f"Cannot start: {error}")
 
 
-def run_status(run):
-    """The one line that says where the run is: progress, stopping, saving, or how it ended."""
-    job, progress = run.job, run.job.progress
-    if job.status == "failed":
-        st.error(f"Training failed: {job.error}")
-    elif job.done:
-        verb = "stopped early" if job.status == "stopped" else "finished"
-        st.success(f"Training {verb} after {job.result.epochs_run} epoch(s) in {job.result.seconds:.1f} s. "
-                   f"The model **{run.name}** is now in the sidebar picker.")
-    elif job.result is not None:
-        st.progress(1.0, text=f"scoring on {runs.SCORED_TEST_IMAGES:,} test images and saving the model…")
-    elif progress is None:
-        st.progress(0.0, text="stopping…" if job.stopping else "starting…")
-    else:
-        eta = "" if progress.eta_seconds != progress.eta_seconds else f" · about {progress.eta_seconds:.0f} s left"
-        text = (f"epoch {progress.epoch}/{progress.epochs} · batch {progress.batch}/{progress.batches} · "
-                f"{progress.images_per_second:,.0f} images/s{eta}")
-        st.progress(progress.fraction, text="stopping after this batch…" if job.stopping else text)
-
-
-def run_actions(run):
-    """Stop while it runs (disabled once asked); the downloads once the model is kept."""
-    if run.running:
-        st.button("Stopping…" if run.job.stopping else "Stop", key="stop_training", icon=":material/stop:",
-                  on_click=run.job.stop, disabled=run.job.stopping)
-    elif run.key in models.session_models():  # gone once newer models have taken its place
-        entry = models.session_models()[run.key]
-        download_left, download_right = st.columns(2)
-        download_left.download_button("Download model (.keras)", entry.path.read_bytes(), entry.path.name,
-                                      mime="application/octet-stream", key="download_keras")
-        download_right.download_button("Download model card (.json)", entry.path.with_suffix(".json").read_bytes(),
-                                       entry.path.with_suffix(".json").name, mime="application/json",
-                                       key="download_card")
-
-
-@st.fragment(run_every=STATUS_SECONDS if running else None)
-def show_status(drawn_running):
-    """Stop and the progress line: small, so it redraws fast and a click on Stop shows at once."""
-    run = runs.current_run()
-    if run is None:
-        st.info("Choose settings and press **Start training**. You can switch pages while it runs.")
-        return
-    if drawn_running and not run.running:
-        # The run ended (its model already saved): redraw the whole app, so the picker, the Start
-        # button and this view change together. Only this fragment asks: a second app rerun could
-        # arrive with the browser's old picker value and undo the pick of the new model.
-        st.rerun(scope="app")
-    run_actions(run)  # each slot always holds one element, so no state outlives the next
-    run_status(run)
-
-
 @st.fragment(run_every=PICTURES_SECONDS if running else None)
 def show_pictures():
     """The loss curve and the live preview, which change once an epoch."""
@@ -154,5 +102,5 @@ def show_pictures():
             common.show_mosaic(rows, caption=caption)
 
 
-show_status(running)
+run_view.show_run(running, "Choose settings and press **Start training**. You can switch pages while it runs.")
 show_pictures()

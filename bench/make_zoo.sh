@@ -40,6 +40,20 @@ train mnist_subclassed       --model subclassed --dataset mnist --epochs 10
 train mnist_linear32         --model linear --dataset mnist --code-size 32 --epochs 10
 train points3d_linear        --model linear --dataset points3d --code-size 2 --learning-rate 0.01 --epochs 200 --batch-size 32
 
+# Anomaly detectors for the Anomaly detection page: the recipe of bench/anomaly.py
+# (aecore.anomaly.DETECTOR_OPTIONS) on the training images of one class; the card holds the AUROC
+# against the other nine classes of the whole test set.
+detector() {  # detector NAME DATASET CLASS
+    train "$1" --model dense --dataset "$2" --classes "$3" --code-size 32 --option 'hidden_sizes=[128]' \
+        --loss binary_crossentropy --epochs 30 --validation-split 0
+}
+detector detector_mnist_0   mnist 0
+detector detector_fashion_1 fashion_mnist 1
+
+# The completion model of the Complete a hidden part page: the conv denoiser on block noise (one
+# hidden rectangle per image, sides up to half the image's).
+train mnist_conv_block0.5    --model conv --dataset mnist --noise block:0.5 --epochs 15
+
 # The photo denoisers: blind Gaussian (sigma 0-55 of 255), trained on the wallpaper photographs of
 # Debian's mate-backgrounds, lomiri-wallpapers and plasma-workspace-wallpapers (aecore.photos lists
 # them). Each stage saves after every epoch; a stage cut off is resumed with --init. mixed_bfloat16

@@ -67,4 +67,8 @@ def show_card(card, trained_here=False):
     scores = (card.get("test_metrics") or {}).get("model") or {}
     if scores:
         lines.append(" · ".join(f"{name} {scores[name]:.4g}" for name in ("bce", "psnr", "ssim") if name in scores))
+    if card.get("classes") is not None:
+        detected = card.get("anomaly", {}).get("auroc")
+        lines.append(f"anomaly detector: normal classes {', '.join(map(str, card['classes']))}"
+                     + (f" · AUROC {detected:.3f} against the other classes" if detected is not None else ""))
     st.caption("  \n".join(lines))

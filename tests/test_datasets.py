@@ -119,3 +119,13 @@ def test_dataset_from_images():
 def test_subset(mnist):
     small = mnist.subset(train=10, test=5)
     assert len(small.x_train) == 10 and len(small.y_test) == 5 and small.source == mnist.source
+
+
+def test_only_classes_keeps_those_classes_and_says_so(mnist):
+    ones_and_sevens = mnist.only_classes([7, 1])
+    assert ones_and_sevens.classes == (1, 7)
+    assert set(ones_and_sevens.y_train) == {1, 7} and set(ones_and_sevens.y_test) == {1, 7}
+    assert len(ones_and_sevens.x_test) == np.isin(mnist.y_test, [1, 7]).sum()
+    assert "classes 1, 7 only" in ones_and_sevens.describe()
+    with pytest.raises(ValueError, match="no training images"):
+        mnist.only_classes([12])

@@ -15,7 +15,8 @@ from tests.app.conftest import APP, start_training, training_run, wait_for_train
 from tests.conftest import png_bytes
 
 PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/latent.py", "app_pages/reconstructions.py", "app_pages/denoise.py",
-         "app_pages/linear_pca.py"]
+         "app_pages/anomaly.py", "app_pages/search.py",
+         "app_pages/completion.py", "app_pages/linear_pca.py"]
 
 
 def open_app(page=None, query=None, timeout=120):

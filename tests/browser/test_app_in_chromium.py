@@ -16,7 +16,8 @@ from tests.conftest import png_bytes
 
 PAGES = [("", "Autoencoder Studio"), ("train", "Train an autoencoder"), ("latent", "Latent space"),
          ("reconstructions", "Reconstructions"), ("denoise", "Denoise your images"),
-         ("linear-pca", "Linear autoencoder vs PCA")]
+         ("anomaly", "Anomaly detection"), ("search", "Similar images"),
+         ("completion", "Complete a hidden part"), ("linear-pca", "Linear autoencoder vs PCA")]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -86,7 +87,16 @@ def test_each_page_renders(server, browser, screenshots, path, title):
     if path == "":
         page.locator('[data-testid="stGraphVizChart"] svg').first.wait_for()
         wait_for_images(page)
-    if path in ("latent", "reconstructions", "linear-pca"):
+    if path == "completion":
+        wait_for_images(page)  # the original, the hidden input, the output and the completion
+        page.get_by_text("PSNR inside, the model").wait_for()
+    if path == "search":
+        wait_for_images(page)  # a query and its neighbours in each space
+        page.get_by_text("then its 10 nearest").first.wait_for()
+    if path == "anomaly":
+        wait_for_images(page)  # the galleries of the most and least anomalous test images
+        page.locator(".js-plotly-plot .main-svg").nth(1).wait_for()  # score histograms and the ROC curve
+    if path in ("latent", "reconstructions", "linear-pca", "anomaly"):
         page.locator(".js-plotly-plot .main-svg").first.wait_for()  # plotly actually drew the chart
     page.screenshot(path=str(screenshots / f"{path or 'home'}.png"), full_page=True)
     page.close()

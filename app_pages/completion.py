@@ -1,0 +1,62 @@
+"""Complete a hidden part: hide a rectangle of a digit and let a denoiser trained on hidden blocks fill it in."""
+
+import streamlit as st
+
+from aecore.completion import Rectangle, complete, complete_many
+from aecore.denoise import denoise
+from aecore.images import read_upload
+from studio import common, models
+from studio.text import plain
+
+COMPLETER = "mnist_conv_block0.5"  # the shipped model trained to fill in hidden rectangles
+SCORED = 500  # test images the same rectangle is scored on
+
+
+def use_model(key):
+    st.session_state["model"] = key  # a callback: it runs before the sidebar's picker is drawn
+
+
+st.title("Complete a hidden part")
+st.markdown("A denoiser trained on images with a **hidden rectangle** (block noise) learns to fill in what is "
+            "missing. Hide part of a test digit or of your own, and compare the model's completion with the "
+            "original, and with the simplest guess: the mean training image.")
+entry = common.require_model()
+if not str(entry.card.get("noise") or "").startswith("block"):
+    st.warning(f"{plain(entry.label)} was not trained on hidden rectangles, so it may leave them dark.")
+    if COMPLETER in models.available_models():
+        st.button(f"Use {COMPLETER}", key="completion_use", on_click=use_model, args=(COMPLETER,))
+test_set, test_labels, data = models.test_images(entry, None)
+height, width = test_set.shape[1:3]
+
+controls, view = st.columns([1, 3])
+index = controls.number_input("Test image index", 0, len(test_set) - 1, 0, key="completion_index")
+upload = controls.file_uploader("…or upload a digit", key="completion_upload")
+rows = controls.slider("Hidden rows", 0, height - 1, (height // 3, height // 3 + 7), key="completion_rows")
+columns = controls.slider("Hidden columns", 0, width - 1, (width // 4, width // 4 + 13), key="completion_columns")
+rectangle = Rectangle(rows[0], columns[0], rows[1] - rows[0] + 1, columns[1] - columns[0] + 1)
+
+image, name = test_set[index], f"test image {index} (label {data.class_names[test_labels[index]]})"
+if upload is not None:
+    item = read_upload(upload.name, upload.getvalue())[0]  # a zip's first image
+    try:
+        if item.error:
+            raise ValueError(item.error)
+        image, name = denoise(entry.model, item.image).reference, plain(item.name)
+    except ValueError as error:  # not an image, or a blank one
+        controls.warning(plain(f"{item.name}: {error}") + f". Showing test image {index} instead.",
+                         icon=":material/broken_image:")
+
+mean_image = data.x_train.mean(axis=0)
+result = complete(entry.model, image, rectangle, mean_image)
+with view:
+    common.show_mosaic([[result.original, result.hidden, result.output, result.completed]],
+                       caption=f"{name}: original · hidden · the model's output · completed (the model's pixels "
+                               "inside the rectangle only)")
+    columns = st.columns(4)
+    columns[0].metric("PSNR inside, the model", f"{result.psnr_inside:.2f} dB")
+    columns[1].metric("PSNR inside, the mean image", f"{result.baseline_psnr_inside:.2f} dB")
+    _, _, ours, baseline = complete_many(entry.model, test_set[:SCORED], rectangle, mean_image)
+    columns[2].metric(f"{SCORED} test images, the model", f"{ours:.2f} dB", help="PSNR over the hidden pixels of all of them")
+    columns[3].metric(f"{SCORED} test images, the mean image", f"{baseline:.2f} dB")
+    st.caption(f"The hidden rectangle: {rectangle.height} x {rectangle.width} pixels at row {rectangle.top}, "
+               f"column {rectangle.left}.")

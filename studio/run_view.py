@@ -1,0 +1,66 @@
+"""This visitor's training run on a page: the progress line, Stop, and the downloads once its model is kept.
+
+The Train page and the Anomaly detection page both start runs (`studio.runs`) and show them with
+`show_run`, a fragment that polls while the run goes on.
+"""
+
+import streamlit as st
+
+from studio import models, runs
+
+STATUS_SECONDS = 0.5  # how often Stop and the progress line redraw while a run goes on
+
+
+def run_status(run):
+    """The one line that says where the run is: progress, stopping, saving, or how it ended."""
+    job, progress = run.job, run.job.progress
+    if job.status == "failed":
+        st.error(f"Training failed: {job.error}")
+    elif job.done:
+        verb = "stopped early" if job.status == "stopped" else "finished"
+        st.success(f"Training {verb} after {job.result.epochs_run} epoch(s) in {job.result.seconds:.1f} s. "
+                   f"The model **{run.name}** is now in the sidebar picker.")
+    elif job.result is not None:
+        st.progress(1.0, text=f"scoring on {runs.SCORED_TEST_IMAGES:,} test images and saving the model…")
+    elif progress is None:
+        st.progress(0.0, text="stopping…" if job.stopping else "starting…")
+    else:
+        eta = "" if progress.eta_seconds != progress.eta_seconds else f" · about {progress.eta_seconds:.0f} s left"
+        text = (f"epoch {progress.epoch}/{progress.epochs} · batch {progress.batch}/{progress.batches} · "
+                f"{progress.images_per_second:,.0f} images/s{eta}")
+        st.progress(progress.fraction, text="stopping after this batch…" if job.stopping else text)
+
+
+def run_actions(run):
+    """Stop while it runs (disabled once asked); the downloads once the model is kept."""
+    if run.running:
+        st.button("Stopping…" if run.job.stopping else "Stop", key="stop_training", icon=":material/stop:",
+                  on_click=run.job.stop, disabled=run.job.stopping)
+    elif run.key in models.session_models():  # gone once newer models have taken its place
+        entry = models.session_models()[run.key]
+        download_left, download_right = st.columns(2)
+        download_left.download_button("Download model (.keras)", entry.path.read_bytes(), entry.path.name,
+                                      mime="application/octet-stream", key="download_keras")
+        download_right.download_button("Download model card (.json)", entry.path.with_suffix(".json").read_bytes(),
+                                       entry.path.with_suffix(".json").name, mime="application/json",
+                                       key="download_card")
+
+
+def show_run(running, idle_message):
+    """Stop and the progress line of this visitor's run (or `idle_message` without one), redrawn while it runs."""
+
+    @st.fragment(run_every=STATUS_SECONDS if running else None)
+    def status(drawn_running):
+        run = runs.current_run()
+        if run is None:
+            st.info(idle_message)
+            return
+        if drawn_running and not run.running:
+            # The run ended (its model already saved): redraw the whole app, so the picker, the Start
+            # button and this view change together. Only this fragment asks: a second app rerun could
+            # arrive with the browser's old picker value and undo the pick of the new model.
+            st.rerun(scope="app")
+        run_actions(run)  # each slot always holds one element, so no state outlives the next
+        run_status(run)
+
+    status(running)
