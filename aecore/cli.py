@@ -6,6 +6,7 @@ named on stderr) ends with status 1.
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -46,6 +47,7 @@ def positive_int(text):
 def make_parser():
     from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS
     from aecore.datasets import DATASETS
+    from aecore.distributed import STRATEGIES
 
     parser = OneLineParser(prog="python -m aecore", description="Keras autoencoders: train, evaluate, denoise.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -74,6 +76,9 @@ def make_parser():
                        help="fine-tune this saved model (same --model) instead of starting from scratch")
     train.add_argument("--out", required=True, type=Path, help="folder for NAME.keras and NAME.json")
     train.add_argument("--name", default=None, help="file name stem (default MODEL_DATASET[_NOISE])")
+    train.add_argument("--strategy", choices=STRATEGIES, default="default",
+                       help="mirrored: every GPU of this machine; multi-worker: the machines TF_CONFIG lists, each "
+                            "running this same command (--batch-size is the global batch, split across replicas)")
 
     photo = commands.add_parser("train-photo", help="train a photo denoiser on photo patches, saving every epoch")
     photo.add_argument("--channels", type=int, choices=[1, 3], default=1, help="1 for gray, 3 for colour")
@@ -154,17 +159,29 @@ def command_models(args):
 def command_train(args):
     from aecore.architectures import catalogue_name, compile_model, recipe
     from aecore.datasets import load_dataset
+    from aecore.distributed import is_chief, local_copy, make_strategy
     from aecore.noise import Noise
     from aecore.training import TrainConfig, train
     from aecore.zoo import check_name, load_card, load_model, save_trained
 
+    if args.strategy != "default" and args.init:
+        raise ValueError("--init fine-tunes on one device; it does not combine with --strategy")
+    strategy = make_strategy(args.strategy)  # before anything else runs on TensorFlow, as multi-worker needs
+    chief = is_chief(strategy)
     noise = Noise.parse(args.noise)
     noise_tag = str(noise).replace(":", "") if noise else None
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
     dataset = load_dataset(args.dataset)
     if args.limit:
         dataset = dataset.subset(train=args.limit)
-    print(f"data: {dataset.describe()}", file=sys.stderr)
+    if chief:
+        print(f"data: {dataset.describe()}", file=sys.stderr)
+        if strategy is not None:
+            print(f"strategy: {args.strategy}, {strategy.num_replicas_in_sync} replicas, global batch "
+                  f"{args.batch_size}", file=sys.stderr)
+    else:
+        print(f"worker {strategy.cluster_resolver.task_id}: training with the others; the chief writes the model",
+              file=sys.stderr)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, noise=noise,
                          validation_split=args.validation_split, seed=args.seed)
     compile_options = dict(optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
@@ -178,7 +195,13 @@ def command_train(args):
             raise ValueError(f"{args.init} holds a {catalogue_name(model)} model, not {args.model}")
     else:
         model, build_options = args.model, dict(code_size=args.code_size, **compile_options, **dict(args.option))
-    result = train(model, dataset, config, on_progress=progress_bar, **build_options)
+    result = train(model, dataset, config, on_progress=progress_bar if chief else None, strategy=strategy,
+                   **build_options)
+    if not chief:
+        print("done; the chief saves the model", file=sys.stderr)
+        return
+    if strategy is not None:
+        result = dataclasses.replace(result, model=local_copy(result.model))
     path = save_trained(result, dataset, config, args.out, name, recipe(args.model, **compile_options),
                         fine_tuned_from=(args.init, prior) if args.init else None)
     print(f"saved {path}", file=sys.stderr)
