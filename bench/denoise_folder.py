@@ -25,7 +25,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SUMMARY = re.compile(r"denoised ([\d,]+) of ([\d,]+) images .* \(([\d.]+) images/s\); ([\d,]+) failed")
+SUMMARY = re.compile(r"denoised ([\d,]+) of ([\d,]+) images .* in ([\d.]+) s .*; ([\d,]+) failed")
 
 
 def write_digits(folder, count):
@@ -61,7 +61,7 @@ def write_photos(folder, count, megapixels):
         if index // len(photos) % 2:  # vary the set a little: every other round mirrored
             photo = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         photo.save(folder / f"{index:03d}.jpg", quality=95)
-    return f"{size[0]} x {size[1]} JPEG ({size[0] * size[1] / 1e6:.1f} MP)"
+    return f"JPEG photos of {megapixels:g} MP (aspect as their source's)"
 
 
 def memory_mb(pid):
@@ -98,7 +98,8 @@ def run_command(model, source, target, extra, workers):
     match = SUMMARY.search(stdout)
     if process.returncode != 0 or not match:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {stderr.strip().splitlines()[-1:]}")
-    written, total, rate, failed = (float(group.replace(",", "")) for group in match.groups())
+    written, total, denoising, failed = (float(group.replace(",", "")) for group in match.groups())
+    rate = written / denoising if denoising else 0.0
     return dict(written=int(written), total=int(total), rate=rate, failed=int(failed), wall=seconds, peak=peak[0])
 
 
@@ -130,7 +131,7 @@ def main():
     print("| images | model | run | written | images/s (denoising) | wall s (with start-up) | peak RSS (MB) |")
     print("|---|---|---|---|---|---|---|")
     for images, model, run, result in rows:
-        rate = f"{result['rate']:.1f}" if result["written"] else "-"
+        rate = f"{result['rate']:.3g}" if result["written"] else "-"
         print(f"| {images} | {model} | {run} | {result['written']:,} | {rate} | "
               f"{result['wall']:.1f} | {result['peak']:.0f} |")
 
