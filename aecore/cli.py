@@ -1,15 +1,18 @@
 """The command line: `python -m aecore models | train | train-photo | evaluate | denoise`.
 
 Each command is a thin wrapper over the library. Bad arguments and unusable inputs end with one
-line on stderr and exit status 2, never a traceback.
+line on stderr and exit status 2, never a traceback; a folder run where some files failed (each
+named on stderr) ends with status 1.
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
 
+EXIT_FAILED = 1  # some files of a folder failed; the rest were written
 EXIT_USAGE = 2
 
 
@@ -71,6 +74,7 @@ def model_options(code_size, options):
 def make_parser():
     from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS
     from aecore.datasets import DATASETS
+    from aecore.distributed import STRATEGIES
 
     parser = OneLineParser(prog="python -m aecore", description="Keras autoencoders: train, evaluate, denoise.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -102,6 +106,9 @@ def make_parser():
                        help="fine-tune this saved model (same --model) instead of starting from scratch")
     train.add_argument("--out", required=True, type=Path, help="folder for NAME.keras and NAME.json")
     train.add_argument("--name", default=None, help="file name stem (default MODEL_DATASET[_NOISE])")
+    train.add_argument("--strategy", choices=STRATEGIES, default="default",
+                       help="mirrored: every GPU of this machine; multi-worker: the machines TF_CONFIG lists, each "
+                            "running this same command (--batch-size is the global batch, split across replicas)")
 
     photo = commands.add_parser("train-photo", help="train a photo denoiser on photo patches, saving every epoch")
     photo.add_argument("--channels", type=int, choices=[1, 3], default=1, help="1 for gray, 3 for colour")
@@ -141,10 +148,11 @@ def make_parser():
     evaluate.add_argument("--limit", type=positive_int, default=None, help="score the first N test images")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
-    denoise = commands.add_parser("denoise", help="denoise one image file (photo models: at full size, in colour)")
+    denoise = commands.add_parser("denoise", help="denoise an image file, or every image in a folder "
+                                                  "(photo models: at full size, in colour)")
     denoise.add_argument("model_path", type=Path)
-    denoise.add_argument("input", type=Path)
-    denoise.add_argument("output", type=Path)
+    denoise.add_argument("input", type=Path, help="an image file, or a folder of them (subfolders included)")
+    denoise.add_argument("output", type=Path, help="the PNG to write, or for a folder the folder of PNGs")
     denoise.add_argument("--noise", default=None, help="digit models: add this noise first, for example gaussian:0.4")
     denoise.add_argument("--sigma", type=float, default=None,
                          help="photo models: add Gaussian noise of this sigma (0-255) first, to score the result")
@@ -152,6 +160,11 @@ def make_parser():
     denoise.add_argument("--best", action="store_true",
                          help="photo models: average the eight flips and turns (0.1-0.2 dB better, 8x slower)")
     denoise.add_argument("--no-digit-prep", action="store_true", help="resize only, no MNIST-style centring")
+    denoise.add_argument("--overwrite", action="store_true",
+                         help="folders: denoise files whose output exists too (by default they are skipped, "
+                              "so an interrupted run resumes)")
+    denoise.add_argument("--workers", type=positive_int, default=None,
+                         help="folders: threads reading and as many writing (default 2-4, by the CPU count)")
     return parser
 
 
@@ -176,10 +189,15 @@ def command_models(args):
 def command_train(args):
     from aecore.architectures import build, catalogue_name, compile_model, recipe
     from aecore.datasets import load_dataset
+    from aecore.distributed import is_chief, local_copy, make_strategy
     from aecore.noise import Noise
     from aecore.training import TrainConfig, train
     from aecore.zoo import check_name, load_card, load_model, save_trained
 
+    if args.strategy != "default" and args.init:
+        raise ValueError("--init fine-tunes on one device; it does not combine with --strategy")
+    strategy = make_strategy(args.strategy)  # before anything else runs on TensorFlow, as multi-worker needs
+    chief = is_chief(strategy)
     noise = Noise.parse(args.noise)
     noise_tag = str(noise).replace(":", "") if noise else None
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
@@ -190,7 +208,14 @@ def command_train(args):
         dataset = dataset.only_classes(args.classes)
     if args.limit:
         dataset = dataset.subset(train=args.limit)
-    print(f"data: {dataset.describe()}", file=sys.stderr)
+    if chief:
+        print(f"data: {dataset.describe()}", file=sys.stderr)
+        if strategy is not None:
+            print(f"strategy: {args.strategy}, {strategy.num_replicas_in_sync} replicas, global batch "
+                  f"{args.batch_size}", file=sys.stderr)
+    else:
+        print(f"worker {strategy.cluster_resolver.task_id}: training with the others; the chief writes the model",
+              file=sys.stderr)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, noise=noise,
                          validation_split=args.validation_split, seed=args.seed)
     compile_options = dict(optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
@@ -208,7 +233,13 @@ def command_train(args):
         except TypeError as error:
             raise ValueError(f"--option: {error}") from None
         model, build_options = args.model, dict(**options, **compile_options)
-    result = train(model, dataset, config, on_progress=progress_bar, **build_options)
+    result = train(model, dataset, config, on_progress=progress_bar if chief else None, strategy=strategy,
+                   **build_options)
+    if not chief:
+        print("done; the chief saves the model", file=sys.stderr)
+        return
+    if strategy is not None:
+        result = dataclasses.replace(result, model=local_copy(result.model))
     extra = None
     if args.classes:  # a detector: how well it tells its classes from the others in the whole test set
         from aecore.anomaly import detector_card
@@ -301,22 +332,72 @@ def command_evaluate(args):
         print(line)
 
 
+def folder_progress(report, stream=sys.stderr, width=30):
+    filled = int(width * report.finished / max(1, report.total))
+    rate = report.images_per_second
+    eta = f"  eta {(report.total - report.finished) / rate:4.0f}s" if rate else ""
+    failed = f"  {len(report.failures)} failed" if report.failures else ""
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {report.finished:,}/{report.total:,} "
+                 f"{rate:7.1f} images/s{eta}{failed}\033[K")
+    stream.flush()
+
+
+def command_denoise_folder(args, model):
+    from aecore.batch import denoise_folder
+    from aecore.images import IMAGE_SUFFIXES
+
+    report = None
+
+    def progress(latest):
+        nonlocal report
+        report = latest
+        folder_progress(latest)
+
+    def above_the_bar(line):
+        print(f"\r\033[K{line}", file=sys.stderr, flush=True)
+
+    try:
+        denoise_folder(model, args.input, args.output, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
+                       digit_style=not args.no_digit_prep, ensemble=args.best, overwrite=args.overwrite,
+                       workers=args.workers, on_progress=progress,
+                       on_failure=lambda name, why: above_the_bar(f"failed: {name}: {why}"),
+                       on_note=lambda name, note: above_the_bar(f"note: {name}: {note}"))
+    except KeyboardInterrupt:
+        if report is not None:
+            print(file=sys.stderr)
+            print(f"interrupted: {report.written:,} written this run, {report.skipped:,} done before; "
+                  "run the same command again to go on", file=sys.stderr)
+        raise
+    print(file=sys.stderr)
+    if not report.total and not report.skipped:
+        raise FileNotFoundError(f"no image files in {args.input} (it reads {' '.join(IMAGE_SUFFIXES)})")
+    line = (f"denoised {report.written:,} of {report.total:,} images into {args.output} in {report.seconds:.1f} s "
+            f"({report.images_per_second:.1f} images/s); {len(report.failures):,} failed"
+            f"{' (named above)' if report.failures else ''}; {report.skipped:,} skipped (done before)")
+    if report.ignored:
+        line += f"; {report.ignored:,} ignored (not image files)"
+    print(line)
+    return EXIT_FAILED if report.failures else 0
+
+
 def command_denoise(args):
     from aecore.denoise import denoise, is_photo_model
     from aecore.images import ImageError, decode_file, to_png
     from aecore.zoo import load_model
 
-    if not args.input.is_file():
-        raise FileNotFoundError(f"no input image at {args.input}")
+    if not args.input.exists():
+        raise FileNotFoundError(f"no input image or folder at {args.input}")
     model = load_model(args.model_path)
     if len(model.example_shape) != 3:
         raise ValueError(f"the model takes vectors of shape {model.example_shape}, not images")
-    data = args.input.read_bytes()
     photo = is_photo_model(model)
     if photo and args.noise:
         raise ValueError("photo models take --sigma (0-255 scale), not --noise")
     if not photo and args.sigma is not None:
         raise ValueError("digit models take --noise KIND:LEVEL (for example gaussian:0.4), not --sigma")
+    if args.input.is_dir():
+        return command_denoise_folder(args, model)
+    data = args.input.read_bytes()
     item = decode_file(args.input.name, data, color=photo)
     if item.error:
         raise ImageError(item.error)
@@ -351,11 +432,11 @@ def main(argv=None):
     from aecore.datasets import DatasetUnavailable
 
     try:
-        COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError, DatasetUnavailable, OSError) as error:
         print(f"python -m aecore {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0

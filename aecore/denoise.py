@@ -197,19 +197,22 @@ def match_channels(image, channels):
     return np.repeat(image[..., :1], channels, axis=-1)
 
 
-def denoise(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True, on_progress=None, ensemble=False):
-    """Denoise one decoded image with any image model; the single entry point of the page and the CLI.
+@dataclass
+class Prepared:
+    """One image made ready for a model: the reference, what the model will see, and notes about it."""
 
-    Args:
-        model: a photo model (full resolution, tiled) or a digit / clothing model (MNIST-style).
-        image: the decoded upload, H x W or H x W x 3, values in [0, 1].
-        noise_sigma: photo models: add Gaussian noise of this sigma (0-255 scale) first, clipped to
-            8 bits as a real photo is, to compare the output with the clean upload.
-        noise: digit models: add this `Noise` (or "gaussian:0.4"-style text) to the prepared image first.
-        seed: seed of the added noise.
-        digit_style: digit models: prepare the upload MNIST-style (else just resize).
-        on_progress: called with the fraction done, for photo models.
-        ensemble: photo models: average the eight flips and turns (better, 8x slower; `run_ensemble`).
+    reference: np.ndarray
+    noisy: np.ndarray
+    estimated_sigma: float  # noise level of `noisy`, 0-255 scale
+    seconds: float
+    notes: list = field(default_factory=list)
+
+
+def prepare(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True):
+    """Step one of `denoise` (see it for the arguments): channels matched, digits prepared, noise added.
+
+    It needs no model call, so a folder run does it on reader threads while the model works.
+    Raises `ValueError` (an `ImageError` for a blank digit) for an image or setting it cannot use.
     """
     from aecore.noise import add_noise
 
@@ -224,12 +227,47 @@ def denoise(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True
             notes.append("this gray model turned the colour photo gray; pick a colour photo model to keep colour")
         reference = match_channels(image, channels)
         noisy = add_gaussian_noise(reference, noise_sigma, seed) if noise_sigma else reference
-        output = denoise_photo(inference_model(model), noisy, on_progress=on_progress, ensemble=ensemble)
     else:
         if noise_sigma is not None:
             raise ValueError("digit models take a noise kind and level (for example gaussian:0.4), not noise_sigma")
         reference = prepare_for_model(match_channels(image, 1)[..., 0], model.example_shape, digit_style)
         noisy = add_noise(reference[np.newaxis], noise, seed=seed)[0]
-        output = model.reconstruct(noisy[np.newaxis])[0]
     sigma = estimate_sigma(noisy) * 255
-    return Denoised(reference, noisy, output, sigma, time.perf_counter() - started, notes)
+    return Prepared(reference, noisy, sigma, time.perf_counter() - started, notes)
+
+
+def run_prepared(model, prepared, on_progress=None, ensemble=False):
+    """Step two of `denoise`: the model on a list of `Prepared` images, as a list of `Denoised`.
+
+    Digit models take the whole list in one call (what makes a folder of small images fast);
+    photo models take one photo after another, tiled.
+    """
+    started = time.perf_counter()
+    if is_photo_model(model):
+        outputs = [denoise_photo(inference_model(model), item.noisy, on_progress=on_progress, ensemble=ensemble)
+                   for item in prepared]
+    else:
+        outputs = list(model.reconstruct(np.stack([item.noisy for item in prepared]))) if prepared else []
+    share = (time.perf_counter() - started) / max(1, len(prepared))
+    return [Denoised(item.reference, item.noisy, output, item.estimated_sigma, item.seconds + share, item.notes)
+            for item, output in zip(prepared, outputs)]
+
+
+def denoise(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True, on_progress=None, ensemble=False):
+    """Denoise one decoded image with any image model; the single entry point of the page and the CLI.
+
+    It is `prepare` then `run_prepared`; a folder run calls the two apart, on different threads.
+
+    Args:
+        model: a photo model (full resolution, tiled) or a digit / clothing model (MNIST-style).
+        image: the decoded upload, H x W or H x W x 3, values in [0, 1].
+        noise_sigma: photo models: add Gaussian noise of this sigma (0-255 scale) first, clipped to
+            8 bits as a real photo is, to compare the output with the clean upload.
+        noise: digit models: add this `Noise` (or "gaussian:0.4"-style text) to the prepared image first.
+        seed: seed of the added noise.
+        digit_style: digit models: prepare the upload MNIST-style (else just resize).
+        on_progress: called with the fraction done, for photo models.
+        ensemble: photo models: average the eight flips and turns (better, 8x slower; `run_ensemble`).
+    """
+    prepared = prepare(model, image, noise_sigma, noise, seed, digit_style)
+    return run_prepared(model, [prepared], on_progress, ensemble)[0]

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from aecore.architectures import build
+from aecore.distributed import distributed_batches, fit_ready, make_strategy, validation_batches, worker_count
 from aecore.noise import Noise, add_noise, corrupt
 
 
@@ -70,6 +71,8 @@ class TrainResult:
     seconds: float
     stopped: bool
     images_per_second: float
+    replicas: int = 1  # devices that shared each batch
+    workers: int = 1  # machines that trained together
 
     @property
     def final_losses(self):
@@ -194,7 +197,10 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
         config: a `TrainConfig`.
         on_progress: called with a `Progress` a few times a second, after each epoch and at the end.
         stop_event: a `threading.Event`; once set, training ends after the current batch.
-        strategy: an optional `tf.distribute.Strategy`; then `model` must be a name.
+        strategy: a `tf.distribute.Strategy` or its name in `aecore.distributed.STRATEGIES`; then
+            `model` must be a name. The global batch `config.batch_size` is split across the replicas,
+            each worker trains on its own shard with its own noise seed, in whole batches (a few
+            examples at the end of a shard sit out each epoch), see `aecore.distributed`.
         callbacks: further Keras callbacks for `fit`.
         **build_options: passed to `aecore.build` when `model` is a name.
 
@@ -202,6 +208,7 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
         a `TrainResult`.
     """
     keras.utils.set_random_seed(config.seed)
+    strategy = make_strategy(strategy) if isinstance(strategy, str) else strategy and fit_ready(strategy)
     if isinstance(model, str):
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = build(model, input_shape=dataset.input_shape, **build_options)
@@ -211,13 +218,17 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
         raise ValueError(f"build options {sorted(build_options)} apply only when the model is given by name")
 
     x_train, x_val = split_validation(dataset.x_train, config)
-    train_batches = noisy_batches(x_train, config, shuffle=True)
     validation = None
-    if len(x_val):
-        validation = tf.data.Dataset.from_tensor_slices(
-            (add_noise(x_val, config.noise, seed=config.seed), x_val)
-        ).batch(config.batch_size)
-    batches = -(-len(x_train) // config.batch_size)
+    if strategy is None:
+        train_batches, batches = noisy_batches(x_train, config, shuffle=True), -(-len(x_train) // config.batch_size)
+        if len(x_val):
+            validation = tf.data.Dataset.from_tensor_slices(
+                (add_noise(x_val, config.noise, seed=config.seed), x_val)
+            ).batch(config.batch_size)
+    else:
+        train_batches, batches = distributed_batches(x_train, config, strategy)
+        if len(x_val):
+            validation = validation_batches(add_noise(x_val, config.noise, seed=config.seed), x_val, config.batch_size)
     reporter = ProgressReporter(config.epochs, batches, config.batch_size, on_progress, stop_event)
 
     started = time.perf_counter()
@@ -225,7 +236,8 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
                         callbacks=[reporter, *callbacks])
     seconds = time.perf_counter() - started
     result = TrainResult(model, {key: [float(v) for v in values] for key, values in history.history.items()},
-                         len(history.epoch), seconds, reporter.stopped, reporter.images_per_second())
+                         len(history.epoch), seconds, reporter.stopped, reporter.images_per_second(),
+                         model.distribute_strategy.num_replicas_in_sync, worker_count(strategy))
     reporter.send("end", reporter.batches)
     return result
 

@@ -56,7 +56,10 @@ def changed_options(model):
 
 
 def make_card(model, dataset, config, result, test_metrics, recipe=None):
-    """A JSON-ready model card for a model trained by `aecore.training.train`."""
+    """A JSON-ready model card for a model trained by `aecore.training.train`.
+
+    `batch_size` is the global batch; `replicas` and `workers` say how many devices and machines shared it.
+    """
     return {
         "name": model.name,
         "architecture": aecore.architectures.catalogue_name(model),
@@ -73,6 +76,8 @@ def make_card(model, dataset, config, result, test_metrics, recipe=None):
         "epochs_requested": config.epochs,
         "stopped_early": result.stopped,
         "batch_size": config.batch_size,
+        "replicas": result.replicas,
+        "workers": result.workers,
         "seed": config.seed,
         "seconds": round(result.seconds, 2),
         "images_per_second": round(result.images_per_second, 1),
