@@ -201,7 +201,8 @@ def command_train(args):
     noise = Noise.parse(args.noise)
     noise_tag = str(noise).replace(":", "") if noise else None
     name = check_name(args.name or "_".join(filter(None, [args.model, args.dataset, noise_tag])))
-    writable_folder(args.out)
+    if chief:  # the other workers write nothing
+        writable_folder(args.out)
     options = model_options(args.code_size, args.option)
     dataset = full = load_dataset(args.dataset)
     if args.classes:

@@ -37,7 +37,7 @@ rectangle = Rectangle(rows[0], columns[0], rows[1] - rows[0] + 1, columns[1] - c
 
 image, name = test_set[index], f"test image {index} (label {data.class_names[test_labels[index]]})"
 if upload is not None:
-    item = read_upload(upload.name, upload.getvalue())[0]  # a zip's first image
+    item = next(read_upload(upload.name, upload.getvalue()))  # a zip's first image
     try:
         if item.error:
             raise ValueError(item.error)

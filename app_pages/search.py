@@ -46,7 +46,7 @@ images, labels = test_set[:count], test_labels[:count]
 spaces, precisions = searched(entry, images, labels, k, metric)
 query, query_label, exclude, name = images[index], labels[index], index, f"test image {index}"
 if upload is not None:
-    item = read_upload(upload.name, upload.getvalue())[0]  # a zip's first image
+    item = next(read_upload(upload.name, upload.getvalue()))  # a zip's first image
     try:
         if item.error:
             raise ValueError(item.error)
