@@ -62,3 +62,11 @@ def memory_mb(pid):
 
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def print_table(header, rows):
+    """Print `rows` (sequences of strings) under `header` as a Markdown table."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")

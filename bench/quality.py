@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE.parent))
 from aecore.datasets import load_dataset  # noqa: E402
 from aecore.metrics import evaluate_model  # noqa: E402
 from aecore.zoo import list_saved, load_model  # noqa: E402
+from bench.harness import print_table  # noqa: E402
 
 KERAS_BLOG = "Keras blog, Building Autoencoders in Keras"
 KERAS_IO_DENOISING = "keras-io, Convolutional autoencoder for image denoising (val)"
@@ -69,10 +70,7 @@ def main(directory="pretrained"):
                      f"{card['epochs']} / {reference_epochs or '-'}", verdict, source, card["data_source"]))
     header = ("model", "data", "test images", "noise", "metric", "ours", "reference", "difference",
               "epochs ours / ref", "verdict", "reference source", "trained on")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(header, rows)
 
 
 if __name__ == "__main__":

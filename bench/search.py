@@ -21,6 +21,7 @@ import_tensorflow_quietly()
 from aecore.datasets import load_dataset  # noqa: E402
 from aecore.search import leave_one_out, vector_spaces  # noqa: E402
 from aecore.zoo import list_saved, load_model  # noqa: E402
+from bench.harness import print_table  # noqa: E402
 
 K = 10
 
@@ -52,10 +53,7 @@ def main(directory="pretrained"):
     for description in sources.values():
         print(f"data: {description}")
     print(f"precision@{K}, each test image querying the others\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(header, rows)
 
 
 if __name__ == "__main__":
