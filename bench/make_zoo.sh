@@ -74,6 +74,10 @@ photo photo_gray --channels 1 --epochs 25 --learning-rate 5e-4 --init "$out/phot
 # The colour model grows out of the gray one (first and last layers spread over three channels).
 photo photo_color --channels 3 --epochs 30 --learning-rate 5e-4 --init "$out/photo_gray.keras"
 # (A colour stage 2 at --learning-rate 2e-4 had not passed stage 1's validation after 6 epochs; not kept.)
+# Stage 3 of the gray model, after the colour one grew from stage 2: the learning rate restarted at
+# 3e-4, larger patches (96 px, 8 a batch: the same pixels a step, more context each) and new seeds.
+photo photo_gray --channels 1 --epochs 40 --learning-rate 3e-4 --patch-size 96 --batch-size 8 --seed 3 \
+    --init "$out/photo_gray.keras"
 # The colour model for 4:2:0 JPEGs (phone and camera photos) grows from photo_color. First a stage
 # with each patch's loss weighted by 1/(sigma+5), run with --epochs 28 and stopped by hand after
 # epoch 8 when validation stayed flat (`timeout` stands in for the hand); then 30% of the noisy
