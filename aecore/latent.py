@@ -38,6 +38,19 @@ class Projection:
             return self.pca.inverse_transform(point).astype(np.float32)
         raise ValueError("t-SNE has no inverse: pick a test image instead, or use PCA")
 
+    def place(self, new_codes, codes):
+        """Where `new_codes` fall among the projected `codes`: exactly for the code itself and PCA; for
+        t-SNE and UMAP, which map no new points here, on the projected point of the nearest code."""
+        new_codes = np.asarray(new_codes, np.float32).reshape(-1, np.asarray(codes).shape[1])
+        if self.method == "code":
+            return new_codes
+        if self.method == "pca":
+            return self.pca.transform(new_codes)
+        from aecore.search import NearestNeighbours
+
+        nearest, _ = NearestNeighbours(codes, "euclidean").query(new_codes, k=1)
+        return self.points[nearest[:, 0]]
+
 
 def project(codes, method="pca", dims=2, seed=0):
     """Project codes (N x code_size) to `dims` (2 or 3) dimensions.
@@ -136,17 +149,17 @@ def sample_prior(model, count=16, seed=0):
     return model.decode(codes)
 
 
-def traversal_grid(model, code, steps=9, spread=2.5):
-    """One row per code dimension: `code` with that dimension swept over [-spread, spread], decoded.
-
-    Returns an array of code_values x steps images.
+def traversal_grid(model, code, steps=9, spread=2.5, dimensions=None):
+    """One row per code dimension (the first `dimensions`, or all): `code` with that dimension swept
+    over [-spread, spread], decoded. Returns an array of rows x steps images.
     """
     code = np.asarray(code, np.float32).ravel()
+    rows = len(code) if dimensions is None else min(dimensions, len(code))
     values = np.linspace(-spread, spread, steps, dtype=np.float32)
-    codes = np.repeat(code[np.newaxis], len(code) * steps, axis=0).reshape(len(code), steps, len(code))
-    for dimension in range(len(code)):
+    codes = np.tile(code, (rows, steps, 1))
+    for dimension in range(rows):
         codes[dimension, :, dimension] = values
-    return model.decode(codes.reshape(-1, len(code))).reshape(len(code), steps, *model.example_shape)
+    return model.decode(codes.reshape(-1, len(code))).reshape(rows, steps, *model.example_shape)
 
 
 def code_arithmetic(model, first, minus, plus):

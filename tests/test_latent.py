@@ -92,6 +92,15 @@ def test_generation_from_the_prior_traversals_and_code_arithmetic(mnist_small):
     swept = code.copy()
     swept[1] = -2.0
     np.testing.assert_allclose(grid[1, 0], model.decode(swept[np.newaxis])[0], atol=1e-5)
+    assert traversal_grid(model, code, steps=4, dimensions=2).shape == (2, 4, 28, 28, 1)
     first, second = mnist_small.x_test[0], mnist_small.x_test[1]
     np.testing.assert_allclose(code_arithmetic(model, first, second, second),  # a - b + b decodes a's code
                                model.decode(model.encode(first[np.newaxis]))[0], atol=1e-4)
+
+
+def test_new_codes_are_placed_exactly_by_pca_and_on_their_nearest_code_by_tsne(codes):
+    pca = project(codes, "pca", 2)
+    np.testing.assert_allclose(pca.place(codes[7], codes)[0], pca.points[7], atol=1e-4)
+    tsne = project(codes, "tsne", 2)
+    near_seven = codes[7] + 0.01
+    np.testing.assert_array_equal(tsne.place(near_seven, codes)[0], tsne.points[7])

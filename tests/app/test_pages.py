@@ -420,8 +420,8 @@ def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
 
 def test_latent_page_offers_only_the_test_images_that_exist(app_env):
     at = open_app("app_pages/latent.py", query={"model": "b_vae"})
-    assert at.select_slider(key="latent_count").options == ["200", "500", "1,000", "2,000", "5,000"]
-    at.select_slider(key="latent_count").set_value(5000).run()
+    assert at.select_slider(key="latent_count").options == ["200", "500", "1,000", "2,000", "5,000", "10,000"]
+    at.select_slider(key="latent_count").set_value(10000).run()
     assert_clean(at)
     at.sidebar.selectbox(key="model").set_value("c_points_linear").run()
     assert_clean(at)
