@@ -418,6 +418,16 @@ def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
     assert any("noisy inputs, their reconstructions" in caption for caption in image_captions(at))
 
 
+def test_train_page_draws_the_codes_of_test_images_after_each_epoch(app_env):
+    at = wait_for_training(start_training("deep", epochs=2, count=500))
+    job = training_run(at).job
+    assert job.preview_codes.shape == (500, 64)
+    live = [chart.proto.spec for chart in at.get("plotly_chart") if "codes of 500 test images" in chart.proto.spec]
+    assert len(live) == 1 and "after epoch 2 (PCA of 64 values)" in live[0]
+    np.testing.assert_allclose(job.preview_codes, job.result.model.encode(load_dataset("mnist").x_test[:500]),
+                               rtol=1e-4, atol=1e-5)
+
+
 def test_latent_page_offers_only_the_test_images_that_exist(app_env):
     at = open_app("app_pages/latent.py", query={"model": "b_vae"})
     assert at.select_slider(key="latent_count").options == ["200", "500", "1,000", "2,000", "5,000", "10,000"]
