@@ -48,9 +48,9 @@ def pick_clicked_point():
 def drawn_digit(container, model):
     """The visitor's drawing, prepared MNIST-style for `model`, or None while the canvas is blank."""
     with container:
-        st.markdown("**Draw a digit**")
         canvas = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#ffffff", height=CANVAS_SIDE,
                            width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True, key="latent_canvas")
+        st.caption("Draw a digit: it is encoded, placed on the scatter as a gold diamond and reconstructed.")
     if canvas.image_data is None:
         return None
     try:
