@@ -72,8 +72,8 @@ def latent_scatter(points, labels, class_names, title="Latent space", highlight=
             figure.add_trace(_scatter(points[chosen], mode="markers", name=name, hoverinfo="skip",
                                       marker=dict(size=size, symbol="circle-open", color="black")))
     if drawn is not None:
-        figure.add_trace(_scatter(np.asarray(drawn).reshape(1, dims), mode="markers", name="your drawing",
-                                  marker=dict(size=16, symbol="diamond", color="gold", line=dict(width=1.5, color="black"))))
+        marker = dict(size=16, symbol="diamond", color="gold", line=dict(width=1.5, color="black"))
+        figure.add_trace(_scatter(np.reshape(drawn, (1, dims)), mode="markers", name="your drawing", marker=marker))
     if highlight is not None and dims == 2:
         figure.add_trace(go.Scatter(x=[highlight[0]], y=[highlight[1]], mode="markers", name="decoded point",
                                     marker=dict(size=16, symbol="x", color="black")))

@@ -36,7 +36,7 @@ class Projection:
             return point.astype(np.float32)
         if self.method == "pca":
             return self.pca.inverse_transform(point).astype(np.float32)
-        raise ValueError("t-SNE has no inverse: pick a test image instead, or use PCA")
+        raise ValueError(f"{self.method} has no inverse: pick a test image instead, or use PCA")
 
     def place(self, new_codes, codes):
         """Where `new_codes` fall among the projected `codes`: exactly for the code itself and PCA; for

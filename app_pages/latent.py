@@ -16,6 +16,7 @@ from studio.progress import result_cache, run_with_progress
 
 SECONDS_PER_POINT = {"tsne": 0.003, "umap": 0.004}  # first estimates on a small shared CPU; then the last run's rate
 NAMES = {"code": "the code itself", "pca": "PCA", "tsne": "t-SNE (openTSNE, no inverse)", "umap": "UMAP (no inverse)"}
+SHORT_NAMES = {method: name.split(" (")[0] for method, name in NAMES.items()}
 CANVAS_SIDE = 196  # 7 screen pixels per pixel of a 28 x 28 digit
 
 
@@ -29,7 +30,7 @@ def projected(model_key, count, method, dims, model, images):
             return codes, project(codes, method, dims, seed=0)
 
         if method in SECONDS_PER_POINT:
-            cached = run_with_progress(work, f"{NAMES[method].split(' (')[0]} of {count:,} codes to {dims}-D",
+            cached = run_with_progress(work, f"{SHORT_NAMES[method]} of {count:,} codes to {dims}-D",
                                        f"{method}{dims}", count, SECONDS_PER_POINT[method])
         else:
             cached = work()  # encoding and PCA: well under a second
@@ -125,7 +126,7 @@ with left:
 with middle:
     st.subheader("Decode a point")
     if not projection.invertible:
-        st.caption(f"{NAMES[method].split(' (')[0]} has no inverse; choose PCA or the code itself to decode typed points.")
+        st.caption(f"{SHORT_NAMES[method]} has no inverse; choose PCA or the code itself to decode typed points.")
     else:
         coordinates = [st.number_input(f"coordinate {axis + 1}", step=0.25, key=f"latent_coordinate_{axis}")
                        for axis in range(dims)]
