@@ -4,6 +4,7 @@ import numpy as np
 
 from aecore.datasets import load_dataset
 from aecore.latent import nearest_codes
+from aecore.zoo import load_model
 from studio.progress import result_cache
 from tests.app.test_pages import assert_clean, image_captions, open_app
 
@@ -33,8 +34,6 @@ def test_the_picked_image_and_its_nearest_codes_are_ringed_and_shown(app_env):
     assert_clean(at)
     spec = scatter_spec(at)
     assert "selected image" in spec and "5 nearest in code space" in spec
-    from aecore.zoo import load_model
-
     data = load_dataset("mnist")
     codes = load_model(app_env / "a_conv_gaussian.keras").encode(data.x_test[:500])
     labels = ", ".join(str(data.class_names[data.y_test[i]]) for i in nearest_codes(codes, 42, 5))
