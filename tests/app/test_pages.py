@@ -82,7 +82,7 @@ def test_the_code_itself_is_offered_only_when_the_code_is_two_or_three_values(ap
     at = train_conv(code_size=2, code_units=0)  # a 7 x 7 x 2 map: 98 values, not a 2-D code
     at.switch_page("app_pages/latent.py").run()
     assert_clean(at)
-    assert at.radio(key="latent_method").options == ["PCA", "t-SNE (slower, no inverse)"]
+    assert at.radio(key="latent_method").options == ["PCA", "t-SNE (openTSNE, no inverse)", "UMAP (no inverse)"]
     assert any("7 x 7 x 2 = 98 values" in caption.value for caption in at.caption)
     at = train_conv(code_size=0, code_units=2)  # a dense code layer: a real 2-D bottleneck
     assert "code 2 values" in at.sidebar.caption[0].value

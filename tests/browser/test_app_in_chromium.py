@@ -378,7 +378,12 @@ def test_hovering_a_latent_point_shows_its_image_and_a_click_rings_its_nearest_c
 
 
 def test_a_digit_drawn_on_the_canvas_is_placed_and_reconstructed_live(server, browser, screenshots):
-    page = open_page(browser, f"{server}/latent?model=b_vae")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(90_000)
+    elsewhere = []  # the canvas component's code comes from its wheel, through this server
+    page.on("request", lambda request: None if request.url.startswith((server, "data:", "blob:"))
+            else elsewhere.append(request.url))
+    page.goto(f"{server}/latent?model=b_vae")
     page.get_by_role("heading", name="Latent space").wait_for()
     wait_until_idle(page)
     canvas = page.locator(".st-key-latent_canvas canvas").last  # fabric.js draws on its upper canvas
@@ -396,6 +401,7 @@ def test_a_digit_drawn_on_the_canvas_is_placed_and_reconstructed_live(server, br
     assert_no_failure(page)
     wait_for_images(page)
     page.screenshot(path=str(screenshots / "latent-drawn.png"), full_page=True)
+    assert not elsewhere, elsewhere
     page.close()
 
 
