@@ -81,6 +81,19 @@ if start:
         st.error(f"Cannot start: {error}")
 
 
+def codes_figure(epoch, codes, labels, class_names):
+    """The scatter of the codes after `epoch`, built once an epoch, not at every poll (a poll holds up Stop)."""
+    kept = st.session_state.get("live_codes_figure")
+    if kept is None or kept[0] is not codes or kept[1] != epoch:  # the job replaces its codes each epoch
+        method = "code" if codes.shape[1] == 2 else "pca"
+        figure = latent_scatter(project(codes, method, 2).points, labels, class_names,
+                                title=f"codes of {len(codes):,} test images after epoch {epoch}"
+                                      + ("" if method == "code" else f" (PCA of {codes.shape[1]:,} values)"))
+        kept = (codes, epoch, figure.update_layout(height=400))
+        st.session_state["live_codes_figure"] = kept
+    return kept[2]
+
+
 @st.fragment(run_every=PICTURES_SECONDS if running else None)
 def show_pictures():
     """The loss curve, the codes of test images and the live preview, which change once an epoch."""
@@ -96,11 +109,8 @@ def show_pictures():
         left.caption("The loss curve appears after the first epoch.")
     codes = job.preview_codes
     if codes is not None and codes.shape[1] >= 2:
-        method = "code" if codes.shape[1] == 2 else "pca"
-        figure = latent_scatter(project(codes, method, 2).points, run.code_labels, job.dataset.class_names,
-                                title=f"codes of {len(codes):,} test images after epoch {epoch}"
-                                      + ("" if method == "code" else f" (PCA of {codes.shape[1]:,} values)"))
-        middle.plotly_chart(figure.update_layout(height=400), key="live_codes")
+        middle.plotly_chart(codes_figure(epoch, codes, run.code_labels, job.dataset.class_names),
+                            key="live_codes")
     if job.preview_outputs is not None and len(job.preview[0].shape) == 3:
         with right:
             if job.config.noise:
