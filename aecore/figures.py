@@ -45,8 +45,14 @@ def loss_curves(history, title="Loss per epoch"):
     return figure
 
 
-def latent_scatter(points, labels, class_names, title="Latent space", highlight=None):
-    """A 2-D or 3-D scatter of projected codes, one colour per class; hover shows label and index."""
+def latent_scatter(points, labels, class_names, title="Latent space", highlight=None, selected=None,
+                   neighbours=(), drawn=None):
+    """A 2-D or 3-D scatter of projected codes, one colour per class; hover shows label and index.
+
+    Marks, where given: `highlight` (a typed point, 2-D only) with a cross, the `selected` point's
+    index with a ring and its `neighbours` (indices) with smaller rings, and `drawn` (the position
+    of a drawing) with a gold diamond.
+    """
     points = np.asarray(points)
     dims = points.shape[1]
     figure = go.Figure()
@@ -57,17 +63,29 @@ def latent_scatter(points, labels, class_names, title="Latent space", highlight=
             continue
         hover = [f"label {class_name}<br>index {i}" for i in indices[mask]]
         marker = dict(size=4 if dims == 3 else 6, color=PALETTE[class_index % len(PALETTE)], opacity=0.8)
-        common = dict(mode="markers", name=str(class_name), marker=marker, text=hover, hoverinfo="text",
-                      customdata=indices[mask])
-        if dims == 3:
-            figure.add_trace(go.Scatter3d(x=points[mask, 0], y=points[mask, 1], z=points[mask, 2], **common))
-        else:
-            figure.add_trace(go.Scatter(x=points[mask, 0], y=points[mask, 1], **common))
+        figure.add_trace(_scatter(points[mask], mode="markers", name=str(class_name), marker=marker, text=hover,
+                                  hoverinfo="text", customdata=indices[mask]))
+    rings = [("selected image", [selected] if selected is not None else [], 18),
+             (f"{len(neighbours)} nearest in code space", list(neighbours), 12)]
+    for name, chosen, size in rings:
+        if len(chosen):
+            figure.add_trace(_scatter(points[chosen], mode="markers", name=name, hoverinfo="skip",
+                                      marker=dict(size=size, symbol="circle-open", color="black")))
+    if drawn is not None:
+        marker = dict(size=16, symbol="diamond", color="gold", line=dict(width=1.5, color="black"))
+        figure.add_trace(_scatter(np.reshape(drawn, (1, dims)), mode="markers", name="your drawing", marker=marker))
     if highlight is not None and dims == 2:
         figure.add_trace(go.Scatter(x=[highlight[0]], y=[highlight[1]], mode="markers", name="decoded point",
                                     marker=dict(size=16, symbol="x", color="black")))
     figure.update_layout(title=title, height=520, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="class")
     return figure
+
+
+def _scatter(points, **options):
+    """A plotly scatter trace of N x 2 or N x 3 points."""
+    if points.shape[1] == 3:
+        return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], **options)
+    return go.Scatter(x=points[:, 0], y=points[:, 1], **options)
 
 
 def code_heatmap(code, title="Code"):

@@ -173,6 +173,13 @@ def prepare_digit(gray: np.ndarray, size=28, box=20) -> np.ndarray:
     return canvas
 
 
+def canvas_to_gray(rgba: np.ndarray) -> np.ndarray:
+    """A drawing canvas's RGBA pixels (0-255; unpainted pixels transparent) as gray in [0, 1] on white paper."""
+    rgba = np.asarray(rgba, np.float32) / 255.0
+    alpha = rgba[..., 3]
+    return rgba[..., :3].mean(axis=-1) * alpha + (1.0 - alpha)
+
+
 def resize_to(gray: np.ndarray, height: int, width: int) -> np.ndarray:
     """`gray` resized to `height` x `width` (for models trained on other than digits)."""
     resized = Image.fromarray(np.asarray(gray, np.float32), "F").resize((width, height), Image.Resampling.LANCZOS)

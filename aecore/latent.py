@@ -1,16 +1,20 @@
-"""Exploring a model's code space: projections to 2-D / 3-D, decoding points, grids and interpolations.
+"""Exploring a model's code space: projections to 2-D / 3-D, neighbours, decoding points, generation.
 
 `Projection` maps codes to a few plotting dimensions and, where the method allows (the codes
-themselves, PCA), back again, so a point picked on a plot can be decoded into an image.
+themselves, PCA), back again, so a point picked on a plot can be decoded into an image. t-SNE
+(openTSNE) and UMAP (umap-learn, which compiles with numba on first use) are imported only when
+asked for. The generators (prior samples, traversals, code arithmetic) decode codes made by hand.
 """
 
+import csv
+import io
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import subspace_angles
 
-PROJECTIONS = ("code", "pca", "tsne")
-TSNE_INPUT_DIMS = 50
+PROJECTIONS = ("code", "pca", "tsne", "umap")
+NEIGHBOUR_INPUT_DIMS = 50  # t-SNE and UMAP first reduce wide codes to this many PCA components
 
 
 @dataclass
@@ -32,41 +36,84 @@ class Projection:
             return point.astype(np.float32)
         if self.method == "pca":
             return self.pca.inverse_transform(point).astype(np.float32)
-        raise ValueError("t-SNE has no inverse: pick a test image instead, or use PCA")
+        raise ValueError(f"{self.method} has no inverse: pick a test image instead, or use PCA")
+
+    def place(self, new_codes, codes):
+        """Where `new_codes` fall among the projected `codes`: exactly for the code itself and PCA; for
+        t-SNE and UMAP, which map no new points here, on the projected point of the nearest code."""
+        new_codes = np.asarray(new_codes, np.float32).reshape(-1, np.asarray(codes).shape[1])
+        if self.method == "code":
+            return new_codes
+        if self.method == "pca":
+            return self.pca.transform(new_codes)
+        from aecore.search import NearestNeighbours
+
+        nearest, _ = NearestNeighbours(codes, "euclidean").query(new_codes, k=1)
+        return self.points[nearest[:, 0]]
 
 
 def project(codes, method="pca", dims=2, seed=0):
     """Project codes (N x code_size) to `dims` (2 or 3) dimensions.
 
-    `method` is `"code"` (the code itself; needs codes of `dims` values), `"pca"` or `"tsne"`.
+    `method` is `"code"` (the code itself; needs codes of `dims` values), `"pca"`, `"tsne"`
+    (openTSNE: FFT-accelerated in 2-D, Barnes-Hut in 3-D) or `"umap"` (parallel, so two runs
+    differ slightly).
     """
     codes = np.asarray(codes, np.float32)  # float32 halves the cost of PCA against float64, same components
     if dims not in (2, 3):
         raise ValueError(f"dims must be 2 or 3, got {dims}")
+    if method not in PROJECTIONS:
+        raise ValueError(f"unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}")
     if method == "code":
         if codes.shape[1] != dims:
             raise ValueError(f"the code has {codes.shape[1]} dimensions, so it cannot be drawn as {dims}-D as it is")
         return Projection("code", codes)
     if codes.shape[1] < dims:
         raise ValueError(f"the code has {codes.shape[1]} dimensions, fewer than {dims}")
+    if method == "pca":
+        pca = _pca(codes, dims, seed)
+        return Projection("pca", pca.transform(codes), pca)
+    if codes.shape[1] > NEIGHBOUR_INPUT_DIMS:  # the usual first step: PCA to 50 dimensions
+        codes = _pca(codes, NEIGHBOUR_INPUT_DIMS, seed).transform(codes)
+    if method == "tsne":
+        from openTSNE import TSNE
+
+        perplexity = min(30.0, max(2.0, (len(codes) - 1) / 3))
+        tsne = TSNE(n_components=dims, perplexity=perplexity, random_state=seed, n_jobs=-1,
+                    negative_gradient_method="fft" if dims == 2 else "bh")
+        return Projection("tsne", np.asarray(tsne.fit(codes), np.float32))
+    import umap
+
+    neighbours = max(2, min(15, len(codes) - 1))
+    embedding = umap.UMAP(n_components=dims, n_neighbors=neighbours, n_jobs=-1).fit_transform(codes)
+    return Projection("umap", np.asarray(embedding, np.float32))
+
+
+def _pca(codes, components, seed):
     from sklearn.decomposition import PCA
 
-    if method == "pca":
-        # A few components of wide codes: the randomized solver with 3 power iterations is about 3x
-        # faster than its default here and found the same components on 10,000 conv codes.
-        pca = PCA(n_components=dims, svd_solver="randomized", iterated_power=3, random_state=seed).fit(codes)
-        return Projection("pca", pca.transform(codes), pca)
-    if method == "tsne":
-        from sklearn.manifold import TSNE
+    # A few components of wide codes: the randomized solver with 3 power iterations is about 3x
+    # faster than its default here and found the same components on 10,000 conv codes.
+    return PCA(n_components=components, svd_solver="randomized", iterated_power=3, random_state=seed).fit(codes)
 
-        if codes.shape[1] > TSNE_INPUT_DIMS:  # the usual first step: PCA to 50 dimensions, then t-SNE
-            codes = PCA(n_components=TSNE_INPUT_DIMS, svd_solver="randomized", iterated_power=3,
-                        random_state=seed).fit_transform(codes)
-        perplexity = min(30.0, max(2.0, (len(codes) - 1) / 3))
-        embedding = TSNE(n_components=dims, perplexity=perplexity, init="pca", random_state=seed,
-                         n_jobs=-1).fit_transform(codes)
-        return Projection("tsne", embedding)
-    raise ValueError(f"unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}")
+
+def nearest_codes(codes, index, k=8):
+    """Indices of the `k` codes nearest (Euclidean, in the full code space) to `codes[index]`, nearest first."""
+    from aecore.search import NearestNeighbours
+
+    indices, _ = NearestNeighbours(codes, "euclidean").query(np.asarray(codes)[index : index + 1], k, exclude=[index])
+    return indices[0]
+
+
+def coordinates_csv(points, labels, class_names):
+    """The projected points as CSV text: index, label, class name and one column per dimension."""
+    points = np.asarray(points)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["index", "label", "class", *"xyz"[: points.shape[1]]])
+    for index, (point, label) in enumerate(zip(points, labels)):
+        writer.writerow([index, int(label), class_names[int(label)], *(f"{value:.6g}" for value in point)])
+    return out.getvalue()
 
 
 def manifold_grid(model, steps=15, extent=None, codes=None):
@@ -94,6 +141,31 @@ def interpolate(model, first, second, steps=8):
     codes = model.encode(np.stack([first, second]))
     weights = np.linspace(0, 1, steps, dtype=np.float32)[:, np.newaxis]
     return model.decode((1 - weights) * codes[0] + weights * codes[1])
+
+
+def sample_prior(model, count=16, seed=0):
+    """`count` images decoded from codes drawn from the standard normal prior (what a VAE is trained towards)."""
+    codes = np.random.default_rng(seed).standard_normal((count, model.code_values)).astype(np.float32)
+    return model.decode(codes)
+
+
+def traversal_grid(model, code, steps=9, spread=2.5, dimensions=None):
+    """One row per code dimension (the first `dimensions`, or all): `code` with that dimension swept
+    over [-spread, spread], decoded. Returns an array of rows x steps images.
+    """
+    code = np.asarray(code, np.float32).ravel()
+    rows = len(code) if dimensions is None else min(dimensions, len(code))
+    values = np.linspace(-spread, spread, steps, dtype=np.float32)
+    codes = np.tile(code, (rows, steps, 1))
+    for dimension in range(rows):
+        codes[dimension, :, dimension] = values
+    return model.decode(codes.reshape(-1, len(code))).reshape(rows, steps, *model.example_shape)
+
+
+def code_arithmetic(model, first, minus, plus):
+    """The image decoded from code(first) - code(minus) + code(plus), as in "smiling woman - woman + man"."""
+    codes = model.encode(np.stack([first, minus, plus]))
+    return model.decode(codes[0:1] - codes[1:2] + codes[2:3])[0]
 
 
 def principal_subspace_angle(points, linear_model):

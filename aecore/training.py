@@ -250,6 +250,8 @@ class TrainingJob:
         dataset: the `Dataset` to train on.
         config: a `TrainConfig`.
         preview: optional inputs reconstructed after every epoch, for a live picture of learning.
+        code_sample: optional inputs encoded after every epoch (into `preview_codes`), to watch the
+            codes' clusters form.
         keep: optional function of the `TrainResult`, run on the training thread once training
             ends (to score and save the model, say); what it returns becomes `kept`. The run is
             `done` only after it, so a reader never sees a finished run whose model is not kept yet.
@@ -258,18 +260,21 @@ class TrainingJob:
         **build_options: passed to `aecore.build` when `model` is a name.
 
     The fields `status` ("running", "finished", "stopped" or "failed"), `progress` (the latest
-    `Progress`), `history` (per-epoch losses so far), `preview_outputs`, `result`, `kept` and
+    `Progress`), `history` (per-epoch losses so far), `preview_outputs`, `preview_codes`, `result`, `kept` and
     `error` are replaced whole, never mutated in place, so a reader always sees a consistent value.
     `result` is set as soon as training ends, while `keep` still runs.
     """
 
-    def __init__(self, model, dataset, config, preview=None, keep=None, yield_to=None, **build_options):
+    def __init__(self, model, dataset, config, preview=None, keep=None, yield_to=None, code_sample=None,
+                 **build_options):
         self.dataset, self.config, self.preview, self.keep = dataset, config, preview, keep
+        self.code_sample = code_sample
         self.callbacks = (YieldWhile(yield_to),) if yield_to is not None else ()
         self.status = "running"
         self.progress = None
         self.history = {}
         self.preview_outputs = None
+        self.preview_codes = None
         self.result = None
         self.kept = None
         self.error = None
@@ -298,6 +303,8 @@ class TrainingJob:
             self.history = {key: [*self.history.get(key, []), value] for key, value in progress.logs.items()}
             if self.preview is not None:
                 self.preview_outputs = progress.model.reconstruct(self.preview)
+            if self.code_sample is not None:
+                self.preview_codes = progress.model.encode(self.code_sample)
         self.progress = progress
 
     def _run(self, model, build_options):

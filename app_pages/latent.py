@@ -1,21 +1,27 @@
-"""Latent space: codes of test images as a 2-D / 3-D scatter; pick or type a point to decode it."""
+"""Latent space: codes of test images as a 2-D / 3-D scatter with their images on hover; pick a point
+to see its nearest codes, type one to decode it, draw a digit to place it, and generate from a VAE."""
 
 import numpy as np
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
 from aecore.architectures import code_in_words
 from aecore.figures import code_heatmap, latent_scatter
-from aecore.latent import interpolate, manifold_grid, project
-from studio import common, models
+from aecore.images import ImageError, canvas_to_gray, prepare_for_model
+from aecore.latent import coordinates_csv, interpolate, manifold_grid, nearest_codes, project
+from studio import common, generation, models
+from studio.hover_images import hover_images
 from studio.limits import count_control, counts_up_to
 from studio.progress import result_cache, run_with_progress
 
-
-TSNE_SECONDS_PER_POINT = 0.03  # the first estimate on a small shared CPU; later ones use the last run's rate
+SECONDS_PER_POINT = {"tsne": 0.003, "umap": 0.004}  # first estimates on a small shared CPU; then the last run's rate
+NAMES = {"code": "the code itself", "pca": "PCA", "tsne": "t-SNE (openTSNE, no inverse)", "umap": "UMAP (no inverse)"}
+SHORT_NAMES = {method: name.split(" (")[0] for method, name in NAMES.items()}
+CANVAS_SIDE = 196  # 7 screen pixels per pixel of a 28 x 28 digit
 
 
 def projected(model_key, count, method, dims, model, images):
-    """Codes and their projection, kept for every visitor; t-SNE (seconds to a minute) shows a progress bar."""
+    """Codes and their projection, kept for every visitor; t-SNE and UMAP (seconds) show a progress bar."""
     key = (model_key, count, method, dims)
     cached = result_cache().get(key)
     if cached is None:
@@ -23,13 +29,35 @@ def projected(model_key, count, method, dims, model, images):
             codes = model.encode(images)
             return codes, project(codes, method, dims, seed=0)
 
-        if method == "tsne":
-            cached = run_with_progress(work, f"t-SNE of {count:,} codes to {dims}-D", f"tsne{dims}", count,
-                                       TSNE_SECONDS_PER_POINT)
+        if method in SECONDS_PER_POINT:
+            cached = run_with_progress(work, f"{SHORT_NAMES[method]} of {count:,} codes to {dims}-D",
+                                       f"{method}{dims}", count, SECONDS_PER_POINT[method])
         else:
             cached = work()  # encoding and PCA: well under a second
         result_cache().put(key, cached)
     return cached
+
+
+def pick_clicked_point():
+    """A click on the scatter picks that test image (before the page redraws its rings)."""
+    chosen = [point["customdata"] for point in st.session_state["latent_scatter"].selection.points
+              if "customdata" in point]
+    if chosen:
+        st.session_state["latent_index"] = int(chosen[0])
+
+
+def drawn_digit(container, model):
+    """The visitor's drawing, prepared MNIST-style for `model`, or None while the canvas is blank."""
+    with container:
+        canvas = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#ffffff", height=CANVAS_SIDE,
+                           width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True, key="latent_canvas")
+        st.caption("Draw a digit: it is encoded, placed on the scatter as a gold diamond and reconstructed.")
+    if canvas.image_data is None:
+        return None
+    try:
+        return prepare_for_model(canvas_to_gray(canvas.image_data), model.example_shape)
+    except ImageError:  # nothing drawn yet
+        return None
 
 
 st.title("Latent space")
@@ -38,37 +66,53 @@ entry = common.require_model(images=False)
 model = entry.model
 controls, view = st.columns([1, 3])
 test_set, test_labels, data = models.test_images(entry, None)
-count = count_control(controls, "Test images", counts_up_to(len(test_set), (200, 500, 1000, 2000, 5000)),
+count = count_control(controls, "Test images", counts_up_to(len(test_set), (200, 500, 1000, 2000, 5000, 10000)),
                       "latent_count", 1000)
-methods = (["code"] if model.code_values in (2, 3) else []) + ["pca", "tsne"]  # only a code that is 2-D or 3-D
-names = {"code": "the code itself", "pca": "PCA", "tsne": "t-SNE (slower, no inverse)"}
+methods = (["code"] if model.code_values in (2, 3) else []) + ["pca", "tsne", "umap"]  # a 2-D or 3-D code only
 controls.caption(f"Each code: {code_in_words(entry.card)}.")
-method = controls.radio("Projection", methods, format_func=names.get, key="latent_method")
+method = controls.radio("Projection", methods, format_func=NAMES.get, key="latent_method")
 dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
                       disabled=method == "code" and model.code_values == 2)
 if method == "code":
     dims = model.code_values
+neighbour_count = controls.slider("Nearest codes to show", 1, 24, 8, key="latent_neighbours")
 images, labels = test_set[:count], test_labels[:count]
 codes, projection = projected(str(entry.path), len(images), method, dims, model, images)  # a path is unique
+controls.download_button("Download coordinates (.csv)", coordinates_csv(projection.points, labels, data.class_names),
+                         f"{entry.key.removeprefix(models.SESSION_PREFIX)}_{method}_{dims}d.csv", mime="text/csv",
+                         key="latent_csv")
+drawing = drawn_digit(controls, model) if entry.is_image_model and model.example_shape[-1] == 1 else None
+drawn_code = model.encode(drawing[np.newaxis]) if drawing is not None else None
 
 centre = projection.points.mean(axis=0)
 for axis in range(dims):  # before the scatter, so its highlight is the same on the first run as on the next
     st.session_state.setdefault(f"latent_coordinate_{axis}", float(round(centre[axis], 2)))
+if st.session_state.get("latent_index", 0) >= len(images):
+    st.session_state["latent_index"] = 0
+index = st.session_state.setdefault("latent_index", 0)
+neighbours = nearest_codes(codes, index, neighbour_count)
 with view:
     # The chart's identity is its content: a figure that changed between a click and the rerun it
-    # triggers loses the click (the first click did nothing while the highlight first appeared).
+    # triggers would lose the click, so the click is read by a callback before the page redraws.
     typed = [st.session_state[f"latent_coordinate_{axis}"] for axis in range(dims)]
     decoded_point = typed if dims == 2 and projection.invertible else None
-    event = st.plotly_chart(
+    st.plotly_chart(
         latent_scatter(projection.points, labels, data.class_names,
-                       title=f"{len(images):,} test images, codes of {model.code_values:,} values, {names[method]}",
-                       highlight=decoded_point),
-        key="latent_scatter", on_select="rerun" if dims == 2 else "ignore", selection_mode="points",
+                       title=f"{len(images):,} test images, codes of {model.code_values:,} values, {NAMES[method]}",
+                       highlight=decoded_point, selected=index, neighbours=neighbours,
+                       drawn=None if drawn_code is None else projection.place(drawn_code, codes)[0]),
+        key="latent_scatter", on_select=pick_clicked_point if dims == 2 else "ignore", selection_mode="points",
     )
-selected = [point["customdata"] for point in (event.selection.points if event and dims == 2 else [])
-            if "customdata" in point]
-if selected:
-    st.session_state["latent_index"] = int(selected[0])
+    if entry.is_image_model:
+        hover_images("latent_scatter", images, (str(entry.path), count))
+        st.caption("Hover over a point to see its image; click one to ring it and its nearest codes.")
+        common.show_mosaic([[images[index], *images[neighbours]]],
+                           caption=f"image {index} and its {len(neighbours)} nearest codes (in the full code space): "
+                                   f"labels {', '.join(str(data.class_names[labels[i]]) for i in neighbours)}")
+if drawing is not None:
+    controls.image(np.concatenate([drawing, model.reconstruct(drawing[np.newaxis])[0]], axis=1), clamp=True,
+                   width=CANVAS_SIDE, caption="your digit as the model sees it · its reconstruction"
+                   + ("" if projection.invertible else " · placed on its nearest test code"))
 
 left, middle, right = st.columns(3)
 with left:
@@ -82,7 +126,7 @@ with left:
 with middle:
     st.subheader("Decode a point")
     if not projection.invertible:
-        st.caption("t-SNE has no inverse; choose PCA or the code itself to decode typed points.")
+        st.caption(f"{SHORT_NAMES[method]} has no inverse; choose PCA or the code itself to decode typed points.")
     else:
         coordinates = [st.number_input(f"coordinate {axis + 1}", step=0.25, key=f"latent_coordinate_{axis}")
                        for axis in range(dims)]
@@ -106,3 +150,6 @@ if model.code_values == 2 and entry.is_image_model:
     steps = st.slider("grid size", 5, 25, 15, key="manifold_steps")
     grid = manifold_grid(model, steps, codes=codes)
     common.show_mosaic([list(row) for row in grid], caption="each cell decodes one point of the 2-D code plane")
+
+if entry.card.get("architecture") == "vae" and entry.is_image_model:
+    generation.show(model, images, codes[index], index)

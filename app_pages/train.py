@@ -4,7 +4,8 @@ import streamlit as st
 
 from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS, list_models, recipe
 from aecore.datasets import DATASETS, source_in_words
-from aecore.figures import loss_curves
+from aecore.figures import latent_scatter, loss_curves
+from aecore.latent import project
 from aecore.noise import NOISE_KINDS, Noise, add_noise
 from aecore.training import TrainConfig
 from studio import common, models, run_view, runs, settings
@@ -14,6 +15,7 @@ from studio.noise_controls import fit_level_to_kind, largest_level
 from studio.settings import TRAIN_DEFAULTS
 
 PICTURES_SECONDS = 2.0  # the loss curve and the preview change only once an epoch
+LIVE_CODES = 500  # test images whose codes are drawn after every epoch
 
 st.title("Train an autoencoder")
 limits = training_limits()
@@ -71,28 +73,46 @@ if start:
         # The live preview reconstructs what it shows: the noisy inputs of a denoiser.
         runs.start_run(architecture, dataset_name, data.subset(train=train_count), config,
                        recipe(architecture, **compile_options), originals, add_noise(originals, noise, seed=0),
-                       limits, code_size=code_size or None, **compile_options,
+                       limits, code_sample=data.x_test[:LIVE_CODES], code_labels=data.y_test[:LIVE_CODES],
+                       code_size=code_size or None, **compile_options,
                        **({"code_units": code_units or None} if architecture == "conv" else {}))
         st.rerun()
     except ValueError as error:
         st.error(f"Cannot start: {error}")
 
 
+def codes_figure(epoch, codes, labels, class_names):
+    """The scatter of the codes after `epoch`, built once an epoch, not at every poll (a poll holds up Stop)."""
+    kept = st.session_state.get("live_codes_figure")
+    if kept is None or kept[0] is not codes or kept[1] != epoch:  # the job replaces its codes each epoch
+        method = "code" if codes.shape[1] == 2 else "pca"
+        figure = latent_scatter(project(codes, method, 2).points, labels, class_names,
+                                title=f"codes of {len(codes):,} test images after epoch {epoch}"
+                                      + ("" if method == "code" else f" (PCA of {codes.shape[1]:,} values)"))
+        kept = (codes, epoch, figure.update_layout(height=400))
+        st.session_state["live_codes_figure"] = kept
+    return kept[2]
+
+
 @st.fragment(run_every=PICTURES_SECONDS if running else None)
 def show_pictures():
-    """The loss curve and the live preview, which change once an epoch."""
+    """The loss curve, the codes of test images and the live preview, which change once an epoch."""
     run = runs.current_run()
     if run is None:
         return
     job = run.job
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
+    epoch = len(job.history.get("loss", []))
     if job.history:
         left.plotly_chart(loss_curves(job.history), key="live_loss")
     else:
         left.caption("The loss curve appears after the first epoch.")
+    codes = job.preview_codes
+    if codes is not None and codes.shape[1] >= 2:
+        middle.plotly_chart(codes_figure(epoch, codes, run.code_labels, job.dataset.class_names),
+                            key="live_codes")
     if job.preview_outputs is not None and len(job.preview[0].shape) == 3:
         with right:
-            epoch = len(job.history.get("loss", []))
             if job.config.noise:
                 rows = [list(run.preview_originals), list(job.preview), list(job.preview_outputs)]
                 caption = f"after epoch {epoch}: originals, noisy inputs, their reconstructions"

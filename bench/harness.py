@@ -20,9 +20,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port: the first free one of $AESTUDIO_PORTS (a range such as 8610-8619) when set, else any."""
+    first, _, last = os.environ.get("AESTUDIO_PORTS", "0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in AESTUDIO_PORTS={os.environ['AESTUDIO_PORTS']}")
 
 
 @contextlib.contextmanager

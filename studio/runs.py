@@ -29,6 +29,7 @@ class TrainingRun:
     job: TrainingJob
     name: str
     preview_originals: np.ndarray
+    code_labels: np.ndarray | None = None  # the labels of the job's code sample
     key: str | None = None  # set when the saved model has joined the picker
 
     @property
@@ -45,8 +46,12 @@ def current_run():
     return current_visitor().run
 
 
-def start_run(architecture, dataset_name, data, config, recipe, preview_originals, preview, limits, **build_options):
-    """Start training in the background and make it this session's run; raises `ValueError` when refused."""
+def start_run(architecture, dataset_name, data, config, recipe, preview_originals, preview, limits, code_sample=None,
+              code_labels=None, **build_options):
+    """Start training in the background and make it this session's run; raises `ValueError` when refused.
+
+    `code_sample` (images, with their `code_labels`) is encoded after every epoch for a live scatter of codes.
+    """
     stamp = datetime.datetime.now().strftime("%H%M%S")
     name = f"{architecture}_{dataset_name.removesuffix('_mnist')}_{stamp}"  # short enough for the picker
     directory = session_dir()  # read on the script thread: the job's thread has no session
@@ -55,9 +60,9 @@ def start_run(architecture, dataset_name, data, config, recipe, preview_original
         return zoo.save_trained(result, data, config, directory, name, recipe, test_examples=SCORED_TEST_IMAGES)
 
     job = TrainingJob(architecture, data, config, preview=preview, keep=keep, yield_to=page_activity().busy,
-                      **build_options)
+                      code_sample=code_sample, **build_options)
     limits.admit(job)  # raises when this server already runs its maximum
-    current_visitor().run = TrainingRun(job.start(), name, preview_originals)
+    current_visitor().run = TrainingRun(job.start(), name, preview_originals, code_labels)
 
 
 def collect_finished_training():

@@ -198,3 +198,13 @@ def test_uploads_say_whether_their_colour_is_stored_at_half_resolution(format, o
     assert decode_file("photo", data, color=True).subsampled is subsampled
     assert decode_file("photo", data, color=False).subsampled is False  # digit models see gray copies
     assert chroma_subsampled(b"not an image") is False
+
+
+def test_a_canvas_drawing_becomes_ink_on_white_paper():
+    from aecore.images import canvas_to_gray
+
+    rgba = np.zeros((4, 4, 4), np.uint8)  # transparent: not drawn on
+    rgba[1, 2] = (0, 0, 0, 255)  # one black stroke pixel
+    rgba[2, 2] = (0, 0, 0, 128)  # the stroke's soft edge
+    gray = canvas_to_gray(rgba)
+    assert gray[0, 0] == 1.0 and gray[1, 2] == 0.0 and 0.45 < gray[2, 2] < 0.55

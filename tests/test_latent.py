@@ -5,7 +5,8 @@ import pytest
 
 from aecore.architectures import build
 from aecore.datasets import load_dataset
-from aecore.latent import interpolate, manifold_grid, principal_subspace_angle, project
+from aecore.latent import (code_arithmetic, coordinates_csv, interpolate, manifold_grid, nearest_codes,
+                           principal_subspace_angle, project, sample_prior, traversal_grid)
 from aecore.training import TrainConfig, train
 
 
@@ -24,15 +25,32 @@ def test_pca_projection_is_invertible_to_code_space(codes):
     np.testing.assert_allclose(projection.pca.transform(back)[0], projection.points[0], atol=1e-4)
 
 
-def test_tsne_separates_clusters_and_has_no_inverse(codes):
-    projection = project(codes, "tsne", 2)
+@pytest.mark.parametrize("method, dims", [("tsne", 2), ("tsne", 3), ("umap", 2)])
+def test_tsne_and_umap_separate_clusters_and_have_no_inverse(codes, method, dims):
+    projection = project(codes, method, dims)
     points = projection.points
+    assert points.shape == (120, dims) and not projection.invertible
     centres = np.array([points[i * 40 : (i + 1) * 40].mean(axis=0) for i in range(3)])
     spread = max(points[i * 40 : (i + 1) * 40].std(axis=0).max() for i in range(3))
     gaps = [np.linalg.norm(centres[a] - centres[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
     assert min(gaps) > 2 * spread
     with pytest.raises(ValueError, match="no inverse"):
-        projection.to_code([0, 0])
+        projection.to_code([0] * dims)
+
+
+def test_nearest_codes_are_found_in_code_space_not_in_a_projection(codes):
+    near = nearest_codes(codes, 5, k=6)
+    assert len(near) == 6 and 5 not in near
+    assert all(index < 40 for index in near)  # the same cluster as image 5
+    distances = np.linalg.norm(codes[near] - codes[5], axis=1)
+    assert np.all(np.diff(distances) >= 0)
+    others = np.delete(np.arange(len(codes)), [5, *near])
+    assert distances.max() <= np.linalg.norm(codes[others] - codes[5], axis=1).min()
+
+
+def test_coordinates_csv_has_one_row_per_point_with_its_label():
+    text = coordinates_csv(np.array([[0.5, -1.0], [2.0, 3.25]]), np.array([1, 0]), ["zero", "one"])
+    assert text.splitlines() == ["index,label,class,x,y", "0,1,one,0.5,-1", "1,0,zero,2,3.25"]
 
 
 def test_code_projection_needs_matching_dimensions(codes):
@@ -40,7 +58,7 @@ def test_code_projection_needs_matching_dimensions(codes):
     with pytest.raises(ValueError, match="cannot be drawn as 2-D"):
         project(codes, "code", 2)
     with pytest.raises(ValueError, match="unknown projection"):
-        project(codes, "umap", 2)
+        project(codes, "isomap", 2)
 
 
 def test_manifold_grid_and_interpolation(mnist_small):
@@ -60,3 +78,29 @@ def test_trained_linear_autoencoder_finds_the_pca_plane():
     assert principal_subspace_angle(points.x_train, model) < 5.0
     untrained = build("linear", input_shape=(3,), code_size=2)
     assert principal_subspace_angle(points.x_train, untrained) > principal_subspace_angle(points.x_train, model)
+
+
+def test_generation_from_the_prior_traversals_and_code_arithmetic(mnist_small):
+    model = build("vae", code_size=3)
+    samples = sample_prior(model, count=5, seed=1)
+    assert samples.shape == (5, 28, 28, 1)
+    np.testing.assert_allclose(samples, sample_prior(model, count=5, seed=1))
+    assert not np.allclose(samples, sample_prior(model, count=5, seed=2))
+    code = model.encode(mnist_small.x_test[:1])[0]
+    grid = traversal_grid(model, code, steps=4, spread=2.0)
+    assert grid.shape == (3, 4, 28, 28, 1)
+    swept = code.copy()
+    swept[1] = -2.0
+    np.testing.assert_allclose(grid[1, 0], model.decode(swept[np.newaxis])[0], atol=1e-5)
+    assert traversal_grid(model, code, steps=4, dimensions=2).shape == (2, 4, 28, 28, 1)
+    first, second = mnist_small.x_test[0], mnist_small.x_test[1]
+    np.testing.assert_allclose(code_arithmetic(model, first, second, second),  # a - b + b decodes a's code
+                               model.decode(model.encode(first[np.newaxis]))[0], atol=1e-4)
+
+
+def test_new_codes_are_placed_exactly_by_pca_and_on_their_nearest_code_by_tsne(codes):
+    pca = project(codes, "pca", 2)
+    np.testing.assert_allclose(pca.place(codes[7], codes)[0], pca.points[7], atol=1e-4)
+    tsne = project(codes, "tsne", 2)
+    near_seven = codes[7] + 0.01
+    np.testing.assert_array_equal(tsne.place(near_seven, codes)[0], tsne.points[7])

@@ -61,6 +61,15 @@ def test_training_job_runs_in_the_background_with_previews(mnist_small):
     assert job.progress.phase == "end" and job.result.epochs_run == 2
 
 
+def test_training_job_encodes_its_code_sample_after_each_epoch(mnist_small):
+    sample = mnist_small.x_test[:50]
+    job = TrainingJob("dense", mnist_small, TrainConfig(epochs=2, batch_size=64), code_sample=sample, code_size=2)
+    assert job.preview_codes is None
+    job.start().thread.join(timeout=60)
+    assert job.status == "finished" and job.preview_codes.shape == (50, 2)
+    np.testing.assert_allclose(job.preview_codes, job.result.model.encode(sample), rtol=1e-5, atol=1e-6)
+
+
 def test_training_job_stops_and_keeps_a_usable_model(mnist_small):
     job = TrainingJob("conv", mnist_small, TrainConfig(epochs=100, batch_size=16)).start()
     job.stop()

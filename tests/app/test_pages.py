@@ -82,7 +82,7 @@ def test_the_code_itself_is_offered_only_when_the_code_is_two_or_three_values(ap
     at = train_conv(code_size=2, code_units=0)  # a 7 x 7 x 2 map: 98 values, not a 2-D code
     at.switch_page("app_pages/latent.py").run()
     assert_clean(at)
-    assert at.radio(key="latent_method").options == ["PCA", "t-SNE (slower, no inverse)"]
+    assert at.radio(key="latent_method").options == ["PCA", "t-SNE (openTSNE, no inverse)", "UMAP (no inverse)"]
     assert any("7 x 7 x 2 = 98 values" in caption.value for caption in at.caption)
     at = train_conv(code_size=0, code_units=2)  # a dense code layer: a real 2-D bottleneck
     assert "code 2 values" in at.sidebar.caption[0].value
@@ -418,10 +418,20 @@ def test_live_preview_reconstructs_the_noisy_inputs_it_shows(app_env):
     assert any("noisy inputs, their reconstructions" in caption for caption in image_captions(at))
 
 
+def test_train_page_draws_the_codes_of_test_images_after_each_epoch(app_env):
+    at = wait_for_training(start_training("deep", epochs=2, count=500))
+    job = training_run(at).job
+    assert job.preview_codes.shape == (500, 64)
+    live = [chart.proto.spec for chart in at.get("plotly_chart") if "codes of 500 test images" in chart.proto.spec]
+    assert len(live) == 1 and "after epoch 2 (PCA of 64 values)" in live[0]
+    np.testing.assert_allclose(job.preview_codes, job.result.model.encode(load_dataset("mnist").x_test[:500]),
+                               rtol=1e-4, atol=1e-5)
+
+
 def test_latent_page_offers_only_the_test_images_that_exist(app_env):
     at = open_app("app_pages/latent.py", query={"model": "b_vae"})
-    assert at.select_slider(key="latent_count").options == ["200", "500", "1,000", "2,000", "5,000"]
-    at.select_slider(key="latent_count").set_value(5000).run()
+    assert at.select_slider(key="latent_count").options == ["200", "500", "1,000", "2,000", "5,000", "10,000"]
+    at.select_slider(key="latent_count").set_value(10000).run()
     assert_clean(at)
     at.sidebar.selectbox(key="model").set_value("c_points_linear").run()
     assert_clean(at)

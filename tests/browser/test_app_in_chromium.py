@@ -108,7 +108,7 @@ def test_pages_ask_nothing_of_other_hosts_and_the_tab_icon_is_the_apps(server, b
     elsewhere = []
     page.on("request", lambda request: None if request.url.startswith((server, "data:", "blob:"))
             else elsewhere.append(request.url))
-    for path in ("", "denoise"):
+    for path in ("", "denoise", "latent"):
         page.goto(f"{server}/{path}")
         wait_until_idle(page)
         page.wait_for_function("() => document.querySelector('link[rel*=icon]') !== null")
@@ -339,5 +339,94 @@ def test_the_first_click_on_a_latent_point_picks_that_image(server, browser):
         timeout=30_000,
     )
     assert index.input_value() != "0"
+    assert_no_failure(page)
+    page.close()
+
+
+def latent_point(page, number):
+    point = page.locator(".js-plotly-plot .scatterlayer path.point").nth(number)
+    point.wait_for()
+    box = point.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+HOVER_IMAGE = """() => {
+    const tip = document.getElementById('aestudio-hover-image');
+    if (!tip || tip.style.display !== 'block') return null;
+    const pixels = tip.getContext('2d').getImageData(0, 0, tip.width, tip.height).data;
+    let ink = 0;
+    for (let i = 0; i < pixels.length; i += 4) ink += pixels[i] > 128;
+    return {index: Number(tip.dataset.index), ink: ink, width: tip.width};
+}"""
+
+
+def test_hovering_a_latent_point_shows_its_image_and_a_click_rings_its_nearest_codes(server, browser):
+    page = open_page(browser, f"{server}/latent?model=b_vae")
+    page.get_by_role("heading", name="Latent space").wait_for()
+    wait_until_idle(page)
+    page.mouse.move(*latent_point(page, 60))
+    page.wait_for_function(HOVER_IMAGE)
+    shown = page.evaluate(HOVER_IMAGE)
+    assert shown["width"] == 28 * 3 and shown["ink"] > 20, shown  # a digit's light strokes, not a blank tile
+    page.mouse.click(*latent_point(page, 60))
+    caption = page.get_by_text(f"image {shown['index']} and its 8 nearest codes")
+    caption.wait_for(timeout=30_000)
+    wait_until_idle(page)
+    page.locator(".js-plotly-plot .legendtext", has_text="8 nearest in code space").wait_for()
+    assert_no_failure(page)
+    page.close()
+
+
+def test_a_digit_drawn_on_the_canvas_is_placed_and_reconstructed_live(server, browser, screenshots):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(90_000)
+    elsewhere = []  # the canvas component's code comes from its wheel, through this server
+    page.on("request", lambda request: None if request.url.startswith((server, "data:", "blob:"))
+            else elsewhere.append(request.url))
+    page.goto(f"{server}/latent?model=b_vae")
+    page.get_by_role("heading", name="Latent space").wait_for()
+    wait_until_idle(page)
+    canvas = page.locator(".st-key-latent_canvas canvas").last  # fabric.js draws on its upper canvas
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    x, top = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
+    page.mouse.move(x, top)
+    page.mouse.down()
+    for step in range(1, 21):  # a one: a stroke down the middle
+        page.mouse.move(x, top + box["height"] * 0.6 * step / 20)
+    page.mouse.up()
+    page.get_by_text("your digit as the model sees it").wait_for(timeout=30_000)
+    wait_until_idle(page)
+    page.locator(".js-plotly-plot .legendtext", has_text="your drawing").wait_for()
+    assert_no_failure(page)
+    wait_for_images(page)
+    page.screenshot(path=str(screenshots / "latent-drawn.png"), full_page=True)
+    assert not elsewhere, elsewhere
+    page.close()
+
+
+def test_umap_of_all_test_images_exports_its_coordinates(server, browser):
+    page = open_page(browser, f"{server}/latent?model=a_conv_gaussian")
+    page.get_by_role("heading", name="Latent space").wait_for()
+    wait_until_idle(page)
+    page.get_by_text("UMAP (no inverse)").click()
+    page.locator(".js-plotly-plot .gtitle", has_text="UMAP").wait_for(timeout=180_000)
+    wait_until_idle(page)
+    assert_no_failure(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download coordinates (.csv)").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "index,label,class,x,y" and len(lines) == 1 + 1000
+    assert {line.split(",")[0] for line in lines[1:]} == {str(i) for i in range(1000)}
+    page.close()
+
+
+def test_the_train_page_draws_the_codes_forming_epoch_by_epoch(server, browser):
+    page = open_page(browser, f"{server}/train?dataset=digits")
+    page.get_by_role("heading", name="Train an autoencoder").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Start training").click()
+    page.locator(".js-plotly-plot .gtitle", has_text="test images after epoch").first.wait_for(timeout=120_000)
+    page.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=120_000)
     assert_no_failure(page)
     page.close()

@@ -1,0 +1,78 @@
+"""AppTest: the Latent page's projections, nearest codes, hover images, drawing and VAE generation."""
+
+import numpy as np
+
+from aecore.datasets import load_dataset
+from aecore.latent import nearest_codes
+from aecore.zoo import load_model
+from studio.progress import result_cache
+from tests.app.test_pages import assert_clean, image_captions, open_app
+
+
+def scatter_spec(at):
+    return at.get("plotly_chart")[0].proto.spec
+
+
+def test_umap_of_the_codes_is_drawn_kept_and_exported(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    at.select_slider(key="latent_count").set_value(200)
+    at.radio(key="latent_method").set_value("umap").run()
+    assert_clean(at)
+    assert "UMAP" in scatter_spec(at) and "umap2" in result_cache().rates
+    assert [key for key in result_cache().results if key[1:] == (200, "umap", 2)]
+    assert at.get("download_button")[0].proto.label == "Download coordinates (.csv)"
+    at.radio(key="latent_dims").set_value(3).run()
+    assert_clean(at)
+    assert "scatter3d" in scatter_spec(at)
+
+
+def test_the_picked_image_and_its_nearest_codes_are_ringed_and_shown(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    at.select_slider(key="latent_count").set_value(500)
+    at.slider(key="latent_neighbours").set_value(5)
+    at.number_input(key="latent_index").set_value(42).run()
+    assert_clean(at)
+    spec = scatter_spec(at)
+    assert "selected image" in spec and "5 nearest in code space" in spec
+    data = load_dataset("mnist")
+    codes = load_model(app_env / "a_conv_gaussian.keras").encode(data.x_test[:500])
+    labels = ", ".join(str(data.class_names[data.y_test[i]]) for i in nearest_codes(codes, 42, 5))
+    assert any(caption.startswith("image 42 and its 5 nearest codes") and caption.endswith(f"labels {labels}")
+               for caption in image_captions(at))
+
+
+def test_hovering_needs_the_images_sent_as_one_sprite_sheet(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    hover = [element for element in at.get("bidi_component") if "latent_scatter" in str(element.proto)]
+    assert len(hover) == 1 and "data:image/png;base64," in str(hover[0].proto)
+
+
+def test_a_drawn_digit_is_encoded_placed_and_reconstructed(app_env, monkeypatch):
+    import streamlit_drawable_canvas
+
+    digit = load_dataset("mnist").x_test[3, ..., 0]  # a 0, drawn dark on white at the canvas's size
+    pixels = np.kron(1 - digit, np.ones((7, 7)))
+    rgba = np.dstack([pixels * 255] * 3 + [np.full_like(pixels, 255)]).astype(np.uint8)
+    drawing = type("Drawing", (), {"image_data": rgba})
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", lambda **options: drawing)
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    assert_clean(at)
+    assert "your drawing" in scatter_spec(at)
+    assert any("your digit as the model sees it" in caption for caption in image_captions(at))
+    blank = type("Blank", (), {"image_data": None})
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", lambda **options: blank)
+    at.run()
+    assert "your drawing" not in scatter_spec(at)
+
+
+def test_a_vae_generates_from_the_prior_traverses_and_adds_codes(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    assert_clean(at)
+    captions = image_captions(at)
+    assert any("drawn from the prior" in caption for caption in captions)
+    assert any("one dimension per row" in caption for caption in captions)
+    assert any("code(A) - code(B) + code(C)" in caption for caption in captions)
+    at.number_input(key="generate_seed").set_value(3).run()
+    assert_clean(at)
+    at = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    assert not any("drawn from the prior" in caption for caption in image_captions(at))
