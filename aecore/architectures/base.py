@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aecore.cards import code_shape
 from aecore.noise import corrupt
 
 
@@ -86,15 +87,10 @@ class Autoencoder(keras.Model):
         """Reconstructions of `x`, in the inputs' shape, as a NumPy array."""
         return self.apply(self, x, batch_size)
 
-    @classmethod
-    def code_shape_of(cls, config):
-        """The shape of one code of a model of this class built from `config` (its constructor arguments)."""
-        return (int(config["code_size"]),)
-
     @property
     def code_shape(self):
         """The shape of one code before it is flattened: `(code_size,)` for most, a feature map for conv."""
-        return type(self).code_shape_of(self.get_config())
+        return code_shape(self.family, self.get_config())
 
     @property
     def code_values(self):
