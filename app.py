@@ -9,6 +9,7 @@ from studio import common, limits, models, runs, sidebar
 # The tab icon ships with the app: a `:material/...` page icon makes the browser fetch it from a font server.
 st.set_page_config(page_title="Autoencoder Studio", page_icon=str(Path(__file__).parent / "studio" / "icon.png"),
                    layout="wide")
+models.warm_up()  # TensorFlow and the default model load in the background while the first page draws
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore.architectures import code_in_words
+from aecore.cards import code_in_words
 from aecore.datasets import source_in_words
 from studio.links import query_default, share
 from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models, model_entry
