@@ -226,6 +226,9 @@ def load_model(path):
     Raises `ModelFileError` for a damaged or crafted file, and for one whose weights exceed
     `MAX_PARAMETERS`, before building it for real.
     """
+    from aecore import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # waits for an import under way on another thread (the app's warm-up)
     import keras
 
     path = Path(path)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore import import_tensorflow_quietly
 from aecore.datasets import source_in_words
 from studio import common, models
 
@@ -30,6 +31,7 @@ if entry is None:
         "Quick start trains a small dense autoencoder on the bundled MNIST digits in a few seconds."
     )
     if st.button("Quick start: train a small model", type="primary", key="quick_start"):
+        import_tensorflow_quietly()  # may still be loading in the background
         from studio.quick_start import quick_start
 
         quick_start()
