@@ -16,6 +16,8 @@ Throughput is training images per wall-clock second over the epochs after the fi
 included), test loss the model's own loss on the test images after the last epoch (noisy inputs
 fixed by seed 0 against clean targets where there is noise). Each repeat runs both variants back to
 back; the ratio is the median over repeats of ours / plain, so drifts of a busy machine hit both.
+Losses are medians too; the two runs differ in their random shuffles (and noise), so a difference
+of a percent or two is within what repeats of one variant show.
 """
 
 import argparse
@@ -89,7 +91,7 @@ def main():
     print(f"data: {dataset.describe()}; batch {BATCH}, {args.epochs} epochs (rates over epochs 2-{args.epochs}), "
           f"median of {args.repeats} repeats\n")
     header = ["model", "noise", "plain fit images/s", "aecore images/s", "ratio", "steps a call",
-              "plain test loss", "aecore test loss", "aecore loss equal or better"]
+              "plain test loss", "aecore test loss", "aecore loss vs plain"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for name in args.models:
@@ -104,9 +106,10 @@ def main():
             loss = {variant: statistics.median(l for _, l in values) for variant, values in runs.items()}
             ratio = statistics.median(o[0] / p[0] for o, p in zip(runs["ours"], runs["plain"]))
             steps = steps_per_execution(build(name), BATCH)
-            better = "yes" if loss["ours"] <= loss["plain"] else f"no (+{100 * (loss['ours'] / loss['plain'] - 1):.1f}%)"
+            change = 100 * (loss["ours"] / loss["plain"] - 1)
+            verdict = f"{change:+.1f}% ({'better' if change < 0 else 'equal' if change == 0 else 'worse'})"
             print(f"| {name} | {noise or 'none'} | {rate['plain']:,.0f} | {rate['ours']:,.0f} | {ratio:.2f} | {steps} | "
-                  f"{loss['plain']:.4f} | {loss['ours']:.4f} | {better} |", flush=True)
+                  f"{loss['plain']:.4f} | {loss['ours']:.4f} | {verdict} |", flush=True)
 
 
 if __name__ == "__main__":
