@@ -16,8 +16,8 @@ Throughput is training images per wall-clock second over the epochs after the fi
 included), test loss the model's own loss on the test images after the last epoch (noisy inputs
 fixed by seed 0 against clean targets where there is noise). Each repeat runs both variants back to
 back; the ratio is the median over repeats of ours / plain, so drifts of a busy machine hit both.
-Losses are medians too; the two runs differ in their random shuffles (and noise), so a difference
-of a percent or two is within what repeats of one variant show.
+Losses are medians too; the variants differ in their random shuffles and noise draws, so read a
+small difference as such.
 """
 
 import argparse
