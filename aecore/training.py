@@ -90,7 +90,7 @@ class TrainResult:
 
 
 class ProgressReporter(keras.callbacks.Callback):
-    """Turns Keras callback events into `Progress` records, and honours a stop event between batches."""
+    """Turns Keras callback events into `Progress` records, and honours a stop event between calls of the step."""
 
     def __init__(self, epochs, batches, batch_size, on_progress=None, stop_event=None, every_seconds=0.25):
         super().__init__()
@@ -139,7 +139,7 @@ class ProgressReporter(keras.callbacks.Callback):
 
 
 class YieldWhile(keras.callbacks.Callback):
-    """Pause training between batches while `busy()` says other work waits, at most `most_seconds` a batch.
+    """Pause training between calls of the step while `busy()` says other work waits, at most `most_seconds` a call.
 
     A server that trains and draws pages on the same cores uses it to let pages go first; the cap
     keeps training moving however busy the server is.
@@ -231,7 +231,8 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
         dataset: an `aecore.datasets.Dataset`.
         config: a `TrainConfig`.
         on_progress: called with a `Progress` a few times a second, after each epoch and at the end.
-        stop_event: a `threading.Event`; once set, training ends after the current batch.
+        stop_event: a `threading.Event`; once set, training ends after the current call of the
+            step (one batch, or a few for small models: see `steps_per_execution`).
         strategy: a `tf.distribute.Strategy` or its name in `aecore.distributed.STRATEGIES`; then
             `model` must be a name. The global batch `config.batch_size` is split across the replicas,
             each worker trains on its own shard with its own noise seed, in whole batches (a few
@@ -293,7 +294,7 @@ class TrainingJob:
         keep: optional function of the `TrainResult`, run on the training thread once training
             ends (to score and save the model, say); what it returns becomes `kept`. The run is
             `done` only after it, so a reader never sees a finished run whose model is not kept yet.
-        yield_to: optional function; while it returns true, training pauses between batches
+        yield_to: optional function; while it returns true, training pauses between calls of the step
             (see `YieldWhile`). The training thread also runs at a lower priority.
         **build_options: passed to `aecore.build` when `model` is a name.
 
@@ -322,7 +323,7 @@ class TrainingJob:
         return self
 
     def stop(self):
-        """Ask the run to end after the current batch; the model keeps what it learned."""
+        """Ask the run to end after the current call of the step; the model keeps what it learned."""
         self.stop_event.set()
 
     @property
