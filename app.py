@@ -4,11 +4,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from aecore import import_tensorflow_quietly
 from studio import common, limits, models, runs, sidebar
 
 # The tab icon ships with the app: a `:material/...` page icon makes the browser fetch it from a font server.
 st.set_page_config(page_title="Autoencoder Studio", page_icon=str(Path(__file__).parent / "studio" / "icon.png"),
                    layout="wide")
+models.warm_up()  # TensorFlow and the default model load in the background while the first page draws
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -28,4 +30,6 @@ with limits.page_activity().running():  # training runs pause between batches wh
     models.keep_the_apps_pick()
     common.guarded(runs.collect_finished_training)
     common.guarded(sidebar.sidebar)
+    if page.url_path:  # the other pages import TensorFlow with their modules; Home draws first (see home.py)
+        import_tensorflow_quietly()
     common.guarded(page.run)

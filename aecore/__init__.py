@@ -7,6 +7,7 @@ upload handling (`aecore.images`) runs without it.
 
 import os
 import sys
+import threading
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # Only fatal C++ messages: on a machine without a GPU, level 2 still printed "failed call to cuInit"
@@ -15,6 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __all__ = ["CATALOGUE", "build", "list_models", "import_tensorflow_quietly"]
 
+_TENSORFLOW_IMPORT = threading.Lock()
+
 
 def import_tensorflow_quietly():
     """Import TensorFlow with its start-up lines (absl, oneDNN, CUDA probing) kept off the terminal.
@@ -22,18 +25,23 @@ def import_tensorflow_quietly():
     TensorFlow's shared libraries write those lines straight to file descriptor 2 while they load,
     before any log level applies, so descriptor 2 points at the null device for the import alone. A
     failed import still raises, with its message, once the descriptor is back.
+
+    A thread that calls it while another imports TensorFlow this way waits until that import is
+    complete. Call it before importing Keras wherever TensorFlow may be loading on another thread:
+    a Keras import that meets a half-imported TensorFlow fails on missing attributes.
     """
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    with _TENSORFLOW_IMPORT:
+        if "tensorflow" in sys.modules:
+            return
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 2)
+                import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def __getattr__(name):

@@ -229,10 +229,11 @@ def command_train(args):
         if catalogue_name(model) != args.model:
             raise ValueError(f"{args.init} holds a {catalogue_name(model)} model, not {args.model}")
     else:
-        try:  # a wrong --option fails in this throwaway build, with one line; `train` builds after seeding
-            build(args.model, input_shape=dataset.input_shape, **options, **compile_options)
-        except TypeError as error:
-            raise ValueError(f"--option: {error}") from None
+        if options:  # a wrong --option fails in this throwaway build, with one line; `train` builds after seeding
+            try:
+                build(args.model, input_shape=dataset.input_shape, **options, **compile_options)
+            except TypeError as error:
+                raise ValueError(f"--option: {error}") from None
         model, build_options = args.model, dict(**options, **compile_options)
     result = train(model, dataset, config, on_progress=progress_bar if chief else None, strategy=strategy,
                    **build_options)

@@ -116,6 +116,9 @@ def from_data_dir(name, class_names):
 def from_keras(name, class_names):
     if os.environ.get("AECORE_OFFLINE") == "1":
         return None
+    from aecore import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # waits for an import under way on another thread (the app's warm-up)
     import keras
 
     loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}[name]

@@ -1,11 +1,14 @@
 """One entry point, `train`, that fits any catalogue model on a dataset, with or without noise.
 
-Batches come from a `tf.data` pipeline that draws fresh noise for every batch (seeded, so a run
-repeats); validation uses noise fixed by the seed. Progress reaches a caller's function as
-`Progress` records; a `threading.Event` stops the run at the next batch and keeps the model.
+Clean batches come from memory through a `tf.data` pipeline, and the compiled training step draws
+fresh noise for every batch (seeded, so a run repeats; see `Autoencoder.training_batch`), several
+steps to one call from Python where a step is short; validation uses noise fixed by the seed.
+Progress reaches a caller's function as `Progress` records; a `threading.Event` stops the run
+after the current call and keeps the model.
 """
 
 import contextlib
+import math
 import os
 import threading
 import time
@@ -17,24 +20,31 @@ import tensorflow as tf
 
 from aecore.architectures import build
 from aecore.distributed import distributed_batches, fit_ready, make_strategy, validation_batches, worker_count
-from aecore.noise import Noise, add_noise, corrupt
+from aecore.noise import Noise, add_noise
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train: epochs, batch size, noise, validation split and seed."""
+    """How to train: epochs, batch size, noise, validation split and seed.
+
+    `steps_per_execution` batches run in one call of the compiled step; `None` picks enough for
+    about `EXECUTION_FLOPS` of work (see `steps_per_execution`).
+    """
 
     epochs: int = 5
     batch_size: int = 128
     noise: Noise | None = None
     validation_split: float = 0.1
     seed: int = 0
+    steps_per_execution: int | None = None
 
     def __post_init__(self):
         if int(self.epochs) < 1:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
         if int(self.batch_size) < 1:
             raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.steps_per_execution is not None and int(self.steps_per_execution) < 1:
+            raise ValueError(f"steps per execution must be at least 1, got {self.steps_per_execution}")
         if not 0.0 <= self.validation_split < 1.0:
             raise ValueError(f"validation split must be in [0, 1), got {self.validation_split}")
         if isinstance(self.noise, str):
@@ -80,7 +90,7 @@ class TrainResult:
 
 
 class ProgressReporter(keras.callbacks.Callback):
-    """Turns Keras callback events into `Progress` records, and honours a stop event between batches."""
+    """Turns Keras callback events into `Progress` records, and honours a stop event between calls of the step."""
 
     def __init__(self, epochs, batches, batch_size, on_progress=None, stop_event=None, every_seconds=0.25):
         super().__init__()
@@ -109,12 +119,12 @@ class ProgressReporter(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
         self.epoch_start = self.last_sent = time.perf_counter()
-        self.seconds_before_epoch = self.training_seconds
+        self.seconds_before_epoch, self.images_before_epoch = self.training_seconds, self.images_seen
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch, logs=None):  # `batch`: the last of the batches that one call ran
         now = time.perf_counter()
         self.training_seconds = self.seconds_before_epoch + now - self.epoch_start
-        self.images_seen += self.batch_size
+        self.images_seen = self.images_before_epoch + min(batch + 1, self.batches) * self.batch_size
         if self.stop_event is not None and self.stop_event.is_set():
             self.model.stop_training = True
             self.stopped = True
@@ -129,7 +139,7 @@ class ProgressReporter(keras.callbacks.Callback):
 
 
 class YieldWhile(keras.callbacks.Callback):
-    """Pause training between batches while `busy()` says other work waits, at most `most_seconds` a batch.
+    """Pause training between calls of the step while `busy()` says other work waits, at most `most_seconds` a call.
 
     A server that trains and draws pages on the same cores uses it to let pages go first; the cap
     keeps training moving however busy the server is.
@@ -156,24 +166,49 @@ def lower_this_threads_priority(niceness=10):
         pass
 
 
-def noisy_batches(x, config, shuffle):
-    """A `tf.data` pipeline of (noisy input, clean target) batches, new noise each batch and epoch.
+def clean_batches(x, config):
+    """A `tf.data` pipeline of (clean, clean) batches of `x`, shuffled anew each epoch; the step adds the noise.
 
-    It shuffles indices and gathers whole batches, which is faster than shuffling examples one by
-    one (41k against 36k images/s through the pipeline on one core, Gaussian noise included).
+    It shuffles indices and gathers whole batches, which is faster than shuffling examples one by one.
     """
     images = tf.convert_to_tensor(x)
-    order = tf.data.Dataset.range(len(x))
-    if shuffle:
-        order = order.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
-    seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
+    order = tf.data.Dataset.range(len(x)).shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
 
-    def pair(indices, seed):
+    def pair(indices):
         batch = tf.gather(images, indices)
-        return corrupt(batch, config.noise, seed), batch
+        return batch, batch
 
-    pairs = tf.data.Dataset.zip(order.batch(config.batch_size), seeds).map(pair, num_parallel_calls=tf.data.AUTOTUNE)
-    return pairs.prefetch(tf.data.AUTOTUNE)
+    return order.batch(config.batch_size).map(pair, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+EXECUTION_FLOPS = 2.5e9  # work per call of the compiled step: some 25-50 ms on a 2-core CPU
+MOST_STEPS_PER_EXECUTION = 32
+
+
+def forward_flops(model):
+    """Floating-point operations (a multiply-add is 2) of a forward pass of one example through the dense and conv layers."""
+    total = 0
+    for submodel in (model.encoder, model.decoder):
+        for layer in submodel.layers:
+            if isinstance(layer, keras.layers.Dense):
+                total += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+            elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
+                kernel_height, kernel_width, _, _ = layer.kernel.shape
+                grid = layer.output if isinstance(layer, keras.layers.Conv2D) else layer.input
+                positions = math.prod(grid.shape[1:3])
+                total += 2 * positions * kernel_height * kernel_width * layer.input.shape[-1] * layer.filters
+    return total
+
+
+def steps_per_execution(model, batch_size):
+    """Batches per call of the compiled step: one call per `EXECUTION_FLOPS` of training (forward and backward).
+
+    Each call from Python costs about a millisecond, as much as a whole step of the `dense` model,
+    so small models run up to `MOST_STEPS_PER_EXECUTION` steps a call. Progress, Stop and the
+    pauses of `YieldWhile` act between calls, so a call stays short.
+    """
+    flops = 3 * forward_flops(model) * batch_size
+    return max(1, min(MOST_STEPS_PER_EXECUTION, int(EXECUTION_FLOPS // flops) if flops else MOST_STEPS_PER_EXECUTION))
 
 
 def split_validation(x, config):
@@ -196,7 +231,8 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
         dataset: an `aecore.datasets.Dataset`.
         config: a `TrainConfig`.
         on_progress: called with a `Progress` a few times a second, after each epoch and at the end.
-        stop_event: a `threading.Event`; once set, training ends after the current batch.
+        stop_event: a `threading.Event`; once set, training ends after the current call of the
+            step (one batch, or a few for small models: see `steps_per_execution`).
         strategy: a `tf.distribute.Strategy` or its name in `aecore.distributed.STRATEGIES`; then
             `model` must be a name. The global batch `config.batch_size` is split across the replicas,
             each worker trains on its own shard with its own noise seed, in whole batches (a few
@@ -219,21 +255,26 @@ def train(model, dataset, config=TrainConfig(), on_progress=None, stop_event=Non
 
     x_train, x_val = split_validation(dataset.x_train, config)
     validation = None
-    if strategy is None:
-        train_batches, batches = noisy_batches(x_train, config, shuffle=True), -(-len(x_train) // config.batch_size)
+    if strategy is None:  # noise in the training step, several steps a call
+        train_batches, batches = clean_batches(x_train, config), -(-len(x_train) // config.batch_size)
+        model.training_noise, model.noise_seed = config.noise, config.seed
+        model.steps_per_execution = config.steps_per_execution or steps_per_execution(model, config.batch_size)
         if len(x_val):
-            validation = tf.data.Dataset.from_tensor_slices(
-                (add_noise(x_val, config.noise, seed=config.seed), x_val)
-            ).batch(config.batch_size)
-    else:
+            validation = (add_noise(x_val, config.noise, seed=config.seed), x_val)
+    else:  # noise in each worker's input pipeline, one step a call (collectives do not run inside a loop of steps)
         train_batches, batches = distributed_batches(x_train, config, strategy)
         if len(x_val):
             validation = validation_batches(add_noise(x_val, config.noise, seed=config.seed), x_val, config.batch_size)
+    model.train_function = model.test_function = None  # traced again for this noise and step count
     reporter = ProgressReporter(config.epochs, batches, config.batch_size, on_progress, stop_event)
 
     started = time.perf_counter()
-    history = model.fit(train_batches, validation_data=validation, epochs=config.epochs, verbose=0, shuffle=False,
-                        callbacks=[reporter, *callbacks])
+    try:
+        history = model.fit(train_batches, validation_data=validation, validation_batch_size=config.batch_size,
+                            epochs=config.epochs, verbose=0, shuffle=False, callbacks=[reporter, *callbacks])
+    finally:
+        model.training_noise = None
+        model.steps_per_execution, model.train_function, model.test_function = 1, None, None
     seconds = time.perf_counter() - started
     result = TrainResult(model, {key: [float(v) for v in values] for key, values in history.history.items()},
                          len(history.epoch), seconds, reporter.stopped, reporter.images_per_second(),
@@ -255,7 +296,7 @@ class TrainingJob:
         keep: optional function of the `TrainResult`, run on the training thread once training
             ends (to score and save the model, say); what it returns becomes `kept`. The run is
             `done` only after it, so a reader never sees a finished run whose model is not kept yet.
-        yield_to: optional function; while it returns true, training pauses between batches
+        yield_to: optional function; while it returns true, training pauses between calls of the step
             (see `YieldWhile`). The training thread also runs at a lower priority.
         **build_options: passed to `aecore.build` when `model` is a name.
 
@@ -287,7 +328,7 @@ class TrainingJob:
         return self
 
     def stop(self):
-        """Ask the run to end after the current batch; the model keeps what it learned."""
+        """Ask the run to end after the current call of the step; the model keeps what it learned."""
         self.stop_event.set()
 
     @property

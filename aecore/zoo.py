@@ -9,6 +9,8 @@ fine-tuning. Loading uses `safe_mode=True` and is meant for files this project w
 crafted file (no `config.json`, a class that is not ours, weights that would need terabytes) is
 refused with a `ModelFileError` before anything big is allocated: the model is first built with
 deferred variables (`keras.StatelessScope`), which costs no memory, and its weights are counted.
+Cards are read without Keras: it is imported with the first model saved or loaded, so a caller
+that only lists models (the app's sidebar on start-up) does not wait for TensorFlow.
 """
 
 import datetime
@@ -19,10 +21,7 @@ import time
 import zipfile
 from pathlib import Path
 
-import keras
 import numpy as np
-
-import aecore.architectures  # noqa: F401  (registers the model classes before any load)
 
 MAX_PARAMETERS = 250_000_000  # 1 GB of float32 weights; the largest shipped model has 2.4 million
 NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
@@ -35,6 +34,7 @@ def check_name(name):
 
 
 def library_versions():
+    import keras
     import tensorflow as tf
 
     return {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__}
@@ -60,9 +60,10 @@ def make_card(model, dataset, config, result, test_metrics, recipe=None):
 
     `batch_size` is the global batch; `replicas` and `workers` say how many devices and machines shared it.
     """
+    from aecore.architectures import catalogue_name
     return {
         "name": model.name,
-        "architecture": aecore.architectures.catalogue_name(model),
+        "architecture": catalogue_name(model),
         "description": (type(model).__doc__ or "").strip().splitlines()[0],
         "options": hyperparameters(model),
         "changed_options": changed_options(model),
@@ -203,7 +204,10 @@ def archive_config(path):
 
 def parameter_count(config, name="the model file"):
     """How many weights the model of `config` holds, counted on a model whose variables are never allocated."""
+    import keras
     from keras.src.backend.common import global_state
+
+    import aecore.architectures  # noqa: F401  (registers the model classes before any load)
 
     config = {key: value for key, value in config.items() if key != "compile_config"}  # an optimizer is not weights
     try:
@@ -222,6 +226,11 @@ def load_model(path):
     Raises `ModelFileError` for a damaged or crafted file, and for one whose weights exceed
     `MAX_PARAMETERS`, before building it for real.
     """
+    from aecore import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # waits for an import under way on another thread (the app's warm-up)
+    import keras
+
     path = Path(path)
     if path.suffix != ".keras" or not path.is_file():
         raise FileNotFoundError(f"no .keras model file at {path}")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from aecore import import_tensorflow_quietly
 from aecore.datasets import source_in_words
 from studio import common, models
-from studio.quick_start import quick_start
 
 st.title("Autoencoder Studio")
 st.markdown(
@@ -24,13 +24,16 @@ st.graphviz_chart(
     width="content",
 )
 
-entry = models.current_model()
+entry = models.current_model(load=False)  # its card: on a fresh server the model is still loading
 if entry is None:
     st.info(
         "There are no pretrained models in `pretrained/` yet, and none trained in this session. "
         "Quick start trains a small dense autoencoder on the bundled MNIST digits in a few seconds."
     )
     if st.button("Quick start: train a small model", type="primary", key="quick_start"):
+        import_tensorflow_quietly()  # may still be loading in the background
+        from studio.quick_start import quick_start
+
         quick_start()
         st.rerun()
     st.stop()
@@ -42,12 +45,19 @@ if not entry.is_image_model:
 if entry.is_photo_model:
     from studio.photo_view import show_sample
 
-    show_sample(entry)
+    show_sample(models.current_model())
     st.stop()
 
 st.subheader(f"Test images and their reconstructions by {entry.key.removeprefix(models.SESSION_PREFIX)}")
 count = st.slider("Images", 4, 24, 12, step=4, key="home_count")
+pictures = st.empty()
+if not models.WARM.is_set():  # the originals now; their reconstructions once TensorFlow and the model have loaded
+    with pictures:
+        common.show_mosaic([list(models.dataset(entry.dataset_name or "mnist").x_test[:count])],
+                           caption="test originals · their reconstructions follow once the model has loaded")
+entry = models.current_model()
 images, labels, data = models.test_images(entry, count)
 reconstructions = entry.model.reconstruct(images)
-common.show_mosaic([list(images), list(reconstructions)], caption="top: test originals · bottom: reconstructions")
+with pictures:
+    common.show_mosaic([list(images), list(reconstructions)], caption="top: test originals · bottom: reconstructions")
 st.caption(f"Test data: {len(data.x_test):,} {data.name} test images; {source_in_words(data.source)}")

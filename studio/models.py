@@ -10,9 +10,13 @@ Visitors whose tabs are all closed are swept by a watchdog thread: after `RUN_GR
 training run is stopped (a reload comes back well within that), and after `VISITOR_IDLE_SECONDS`
 with no run left they are forgotten and their folder removed. At start-up, folders that a server
 process no longer running left behind (one killed mid-save included) are removed.
+
+The first page a fresh server draws does not wait for TensorFlow: `warm_up` imports it and loads
+the default model and its data on a background thread while the page draws what needs neither.
 """
 
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -63,7 +67,11 @@ class ModelEntry:
 
     @property
     def is_image_model(self):
-        return len(self.model.example_shape) == 3
+        """Whether the model takes images (H x W x C), from its card where the model is not loaded yet."""
+        shape = (self.card.get("options") or {}).get("input_shape") if self.model is None else None
+        if shape is None:
+            shape = model_entry(self.key).model.example_shape
+        return len(shape) == 3
 
     @property
     def is_photo_model(self):
@@ -80,6 +88,37 @@ def load_pretrained(path: str, modified: float):
 def dataset(name: str):
     """A dataset loaded once per process; treat its arrays as read-only."""
     return load_dataset(name)
+
+
+WARM = threading.Event()  # set once `warm_up` has loaded TensorFlow, the default model and its data
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up():
+    """Load the default model and its data, TensorFlow first, on a background thread: once per server process."""
+    thread = threading.Thread(target=load_in_background, name="aestudio-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def load_in_background():
+    from aecore import import_tensorflow_quietly
+
+    # The caches below answer a page that asks meanwhile; without a page of its own, this thread would log
+    # Streamlit's "missing ScriptRunContext" warning, meant for scripts run bare.
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        default = next((entry for entry in available_models(session=False).values() if entry.key == DEFAULT_MODEL), None)
+        if default is not None and default.dataset_name:
+            dataset(default.dataset_name)
+        import_tensorflow_quietly()  # its start-up lines stay off the terminal
+        if default is not None:
+            load_pretrained(str(default.path), default.path.stat().st_mtime)
+    finally:
+        quiet.setLevel(level)
+        WARM.set()
 
 
 PICKED = "picked_by_the_app"  # (model the app picked, the one before), until the browser shows the pick
@@ -300,14 +339,15 @@ def pretrained_listing(directory: str, modified: float):
     return zoo.list_saved(directory)
 
 
-def available_models():
-    """Every model the picker offers, pretrained first: `{key: ModelEntry}`."""
+def available_models(session=True):
+    """Every model the picker offers, pretrained first (then this visitor's, with `session`): `{key: ModelEntry}`."""
     directory = pretrained_dir()
     modified = directory.stat().st_mtime if directory.is_dir() else 0.0
     entries = {}
     for name, path, card in pretrained_listing(str(directory), modified):
         entries[name] = ModelEntry(name, None, card, path)
-    entries.update(session_models())
+    if session:
+        entries.update(session_models())
     return entries
 
 
@@ -319,10 +359,12 @@ def model_entry(key):
     return entry
 
 
-def current_model():
-    """The model picked in the sidebar, loaded, or `None` when there is none."""
+def current_model(load=True):
+    """The model picked in the sidebar, loaded (without `load`: its card alone, where it is not loaded yet), or `None`."""
     key = st.session_state.get("model")
-    return model_entry(key) if key else None
+    if not key:
+        return None
+    return model_entry(key) if load else available_models().get(key)
 
 
 def test_images(entry, count):

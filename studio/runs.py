@@ -9,15 +9,20 @@ collecting it into the picker is instant: the page never shows a finished run be
 button while a slow save runs on the script thread.
 """
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aecore import zoo
-from aecore.training import TrainingJob
 from studio.limits import page_activity
 from studio.models import add_session_model, current_visitor, session_dir
+
+if TYPE_CHECKING:  # every page collects finished runs; TensorFlow loads only when one starts
+    from aecore.training import TrainingJob
 
 SCORED_TEST_IMAGES = 1000  # the card's test metrics; enough for stable means, quick on any model
 
@@ -52,6 +57,8 @@ def start_run(architecture, dataset_name, data, config, recipe, preview_original
 
     `code_sample` (images, with their `code_labels`) is encoded after every epoch for a live scatter of codes.
     """
+    from aecore.training import TrainingJob
+
     stamp = datetime.datetime.now().strftime("%H%M%S")
     name = f"{architecture}_{dataset_name.removesuffix('_mnist')}_{stamp}"  # short enough for the picker
     directory = session_dir()  # read on the script thread: the job's thread has no session

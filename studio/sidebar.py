@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from aecore.architectures import code_in_words
+from aecore.cards import code_in_words
 from aecore.datasets import source_in_words
 from studio.links import query_default, share
-from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models, model_entry
+from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models
 from studio.text import plain
 
 
 def sidebar():
-    """The shared sidebar: the model picker and the picked model's card. Returns the `ModelEntry`."""
+    """The shared sidebar: the model picker and the picked model's card. Returns the `ModelEntry` (model not loaded)."""
     entries = available_models()
     with st.sidebar:
         st.header("Model")
@@ -29,7 +29,7 @@ def sidebar():
         key = st.selectbox("Model", keys, key="model", format_func=lambda k: entries[k].label,
                            label_visibility="collapsed")
         share(model=key)
-        entry = model_entry(key)
+        entry = entries[key]  # its card: the model loads where a page needs it
         show_card(entry.card, entry.trained_here)
         if any(entries[name].trained_here for name in keys):
             st.caption(f"Models you train stay on this server while it runs, through reloads and new tabs of this "

@@ -2,12 +2,14 @@
 
 import threading
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from aecore.architectures import build
-from aecore.training import TrainConfig, TrainingJob, noisy_batches, train
+from aecore.noise import Noise
+from aecore.training import TrainConfig, TrainingJob, clean_batches, steps_per_execution, train
 
 
 def test_progress_reports_epochs_losses_speed_and_eta(mnist_small):
@@ -29,14 +31,40 @@ def test_same_seed_same_run(mnist_small):
     assert train("dense", mnist_small, other).history != train("dense", mnist_small, config).history
 
 
-def test_noise_is_fresh_every_batch_and_epoch(mnist_small):
-    config = TrainConfig(batch_size=len(mnist_small.x_train), noise="gaussian:0.5")
-    pipeline = noisy_batches(mnist_small.x_train, config, shuffle=False)
-    (noisy_1, clean_1), = list(pipeline)
-    (noisy_2, clean_2), = list(pipeline)
-    np.testing.assert_array_equal(clean_1, clean_2)
-    assert not np.array_equal(noisy_1, noisy_2)
-    assert abs(float(tf.math.reduce_std(noisy_1 - clean_1)) - 0.35) < 0.15  # clipped sigma 0.5
+def test_the_training_step_draws_fresh_noise_every_step_from_its_seed(mnist_small):
+    model = build("dense")
+    model.training_noise, model.noise_seed = Noise("gaussian", 0.5), 3
+    clean = mnist_small.x_train[:64]
+    first, targets, _ = model.training_batch((clean, clean))
+    again, _, _ = model.training_batch((clean, clean))
+    model.optimizer.iterations.assign(1)
+    second, _, _ = model.training_batch((clean, clean))
+    np.testing.assert_array_equal(targets, clean)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, second)
+    assert abs(float(tf.math.reduce_std(first - clean)) - 0.35) < 0.15  # clipped sigma 0.5
+    model.training_noise = None
+    assert model.training_batch((clean, clean))[0] is clean
+
+
+def test_clean_batches_are_reshuffled_every_epoch(mnist_small):
+    pipeline = clean_batches(mnist_small.x_train[:64], TrainConfig(batch_size=64))
+    (inputs_1, targets_1), = list(pipeline)
+    (inputs_2, _), = list(pipeline)
+    np.testing.assert_array_equal(inputs_1, targets_1)
+    assert not np.array_equal(inputs_1, inputs_2)
+    np.testing.assert_array_equal(np.sort(inputs_1, axis=None), np.sort(inputs_2, axis=None))
+
+
+def test_small_models_run_several_steps_a_call(mnist_small):
+    assert steps_per_execution(build("dense"), 128) > 8
+    assert steps_per_execution(build("conv"), 128) < steps_per_execution(build("dense"), 128)
+    ends = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(batch))
+    config = TrainConfig(epochs=1, batch_size=32, noise="masking:0.3", steps_per_execution=4)
+    result = train("dense", mnist_small, config, callbacks=[record])
+    assert ends[:3] == [3, 7, 11] and len(ends) == 4  # 461 training images: 15 batches, four to a call
+    assert result.model.training_noise is None and result.model.steps_per_execution == 1
 
 
 def test_stop_event_ends_at_the_next_batch_and_keeps_the_model(mnist_small):
@@ -148,10 +176,11 @@ def test_training_pauses_between_batches_while_other_work_waits():
     assert not batch_end.is_alive()
 
 
-def test_training_job_asks_whether_to_yield_after_every_batch(mnist_small):
+def test_training_job_asks_whether_to_yield_after_every_call_of_the_step(mnist_small):
     asked = []
-    job = TrainingJob("dense", mnist_small, TrainConfig(epochs=1, batch_size=64),
+    job = TrainingJob("dense", mnist_small, TrainConfig(epochs=1, batch_size=64, steps_per_execution=2),
                       yield_to=lambda: asked.append(1) and False).start()
     job.thread.join(timeout=60)
     assert job.status == "finished"
-    assert len(asked) == job.result.epochs_run * -(-int(len(mnist_small.x_train) * 0.9) // 64)
+    batches = -(-int(len(mnist_small.x_train) * 0.9) // 64)
+    assert len(asked) == job.result.epochs_run * -(-batches // 2)

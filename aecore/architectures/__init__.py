@@ -4,7 +4,6 @@ Each entry pairs a model class (whose docstring is its recipe) with the optimize
 and loss of that recipe. `build` accepts overrides of any of them.
 """
 
-import math
 from dataclasses import dataclass
 
 import keras
@@ -24,6 +23,7 @@ from aecore.architectures.photo import PhotoDenoiser
 from aecore.architectures.subclassed import SubclassedAutoencoder
 from aecore.architectures.tied import TiedAutoencoder
 from aecore.architectures.vae import VariationalAutoencoder
+from aecore.cards import code_in_words
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 LOSSES = ("mse", "binary_crossentropy", "mae")
@@ -72,21 +72,6 @@ IMAGE_MODELS = [name for name, entry in CATALOGUE.items() if entry.data == "imag
 def list_models():
     """`{name: one-line description}` for every catalogue model."""
     return {name: entry.description for name, entry in CATALOGUE.items()}
-
-
-def code_in_words(card):
-    """What a model card's code really is: "32 values", or "7 x 7 x 32 = 1,568 values, more than the 784 inputs"."""
-    entry = CATALOGUE.get(card.get("architecture"))
-    options = card.get("options") or {}
-    if entry is None or "code_size" not in options or "input_shape" not in options:
-        return "?"
-    shape = entry.model_class.code_shape_of(options)
-    values = math.prod(shape)
-    words = f"{values:,} values" if len(shape) == 1 else f"{' x '.join(map(str, shape))} = {values:,} values"
-    inputs = math.prod(options["input_shape"]) if None not in options["input_shape"] else None
-    if inputs and values >= inputs:
-        words += f", not fewer than the {inputs:,} inputs"
-    return words
 
 
 def catalogue_name(model):
@@ -178,6 +163,7 @@ __all__ = [
     "VariationalAutoencoder",
     "build",
     "catalogue_name",
+    "code_in_words",
     "compile_model",
     "list_models",
     "make_optimizer",

@@ -9,6 +9,10 @@ import math
 
 import keras
 import numpy as np
+import tensorflow as tf
+
+from aecore.cards import code_shape
+from aecore.noise import corrupt
 
 
 def flat_size(input_shape):
@@ -32,6 +36,11 @@ class Autoencoder(keras.Model):
 
     family = "autoencoder"
 
+    # Set by `aecore.training.train` for one run, never saved: with a `Noise` here, each training step
+    # corrupts its clean inputs with fresh noise drawn from the stateless seed (noise_seed, step).
+    training_noise = None
+    noise_seed = 0
+
     def __init__(self, input_shape=(28, 28, 1), code_size=32, **kwargs):
         super().__init__(**kwargs)
         self.example_shape = tuple(None if d is None else int(d) for d in input_shape)
@@ -42,6 +51,17 @@ class Autoencoder(keras.Model):
 
     def call(self, inputs, training=False):
         return self.decoder(self.encoder(inputs, training=training), training=training)
+
+    def training_batch(self, data):
+        """(inputs, targets, sample weights) of a batch; with `training_noise`, the targets freshly corrupted as inputs."""
+        inputs, targets, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if self.training_noise is not None:
+            seed = tf.stack([tf.constant(self.noise_seed, tf.int64), tf.cast(self.optimizer.iterations, tf.int64)])
+            inputs = corrupt(targets, self.training_noise, seed)
+        return inputs, targets, sample_weight
+
+    def train_step(self, data):
+        return super().train_step(keras.utils.pack_x_y_sample_weight(*self.training_batch(data)))
 
     EAGER_UP_TO = 512  # inputs this small go through one eager call, which beats predict's overhead
     BATCH = 1024  # larger inputs go through predict in batches this big
@@ -67,15 +87,10 @@ class Autoencoder(keras.Model):
         """Reconstructions of `x`, in the inputs' shape, as a NumPy array."""
         return self.apply(self, x, batch_size)
 
-    @classmethod
-    def code_shape_of(cls, config):
-        """The shape of one code of a model of this class built from `config` (its constructor arguments)."""
-        return (int(config["code_size"]),)
-
     @property
     def code_shape(self):
         """The shape of one code before it is flattened: `(code_size,)` for most, a feature map for conv."""
-        return type(self).code_shape_of(self.get_config())
+        return code_shape(self.family, self.get_config())
 
     @property
     def code_values(self):

@@ -88,13 +88,6 @@ class ConvAutoencoder(Autoencoder):
         outputs = keras.layers.Conv2D(channels, 3, padding="same", activation="sigmoid", name="reconstruction")(y)
         self.decoder = keras.Model(code_input, outputs, name="decoder")
 
-    @classmethod
-    def code_shape_of(cls, config):
-        if config.get("code_units"):
-            return (int(config["code_units"]),)
-        height, width = config["input_shape"][:2]
-        return (height // 4, width // 4, int(config["code_size"]))
-
     def hyperparameters(self):
         return dict(filters=self.filters, batch_norm=self.batch_norm, upsampling=self.upsampling,
                     code_units=self.code_units)

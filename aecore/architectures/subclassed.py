@@ -51,7 +51,7 @@ class SubclassedAutoencoder(Autoencoder):
         return [self.loss_tracker]
 
     def train_step(self, data):
-        inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
+        inputs, targets, _ = self.training_batch(data)
         with tf.GradientTape() as tape:
             reconstructions = self(inputs, training=True)
             loss = self.compute_loss(x=inputs, y=targets, y_pred=reconstructions, training=True)

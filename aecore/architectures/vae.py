@@ -92,7 +92,7 @@ class VariationalAutoencoder(Autoencoder):
         return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
-        inputs, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
+        inputs, targets, _ = self.training_batch(data)
         with tf.GradientTape() as tape:
             reconstruction_loss, kl_loss, total_loss = self.losses_for(inputs, targets, training=True)
         gradients = tape.gradient(total_loss, self.trainable_weights)

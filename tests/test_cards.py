@@ -1,0 +1,25 @@
+"""Card reading without TensorFlow: the code's shape in words, and model listings, for the app's first page."""
+
+import subprocess
+import sys
+
+from aecore.cards import code_in_words, code_shape
+
+
+def test_code_shapes_from_the_card_alone():
+    conv = {"input_shape": [28, 28, 1], "code_size": 32}
+    assert code_shape("conv", conv) == (7, 7, 32)
+    assert code_shape("conv", {**conv, "code_units": 2}) == (2,)
+    assert code_shape("dense", {"input_shape": [28, 28, 1], "code_size": 64}) == (64,)
+    assert code_in_words({"architecture": "conv", "options": conv}).startswith("7 x 7 x 32 = 1,568 values")
+    assert code_in_words({"options": conv}) == "?"
+
+
+def test_cards_and_model_listings_need_no_tensorflow(tmp_path):
+    (tmp_path / "m.keras").write_bytes(b"")
+    (tmp_path / "m.json").write_text('{"architecture": "dense"}')
+    script = ("import sys; from aecore import zoo, cards; "
+              f"assert zoo.list_saved({str(tmp_path)!r})[0][2]['architecture'] == 'dense'; "
+              "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["False", "False"]
