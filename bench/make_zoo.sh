@@ -88,5 +88,8 @@ timeout 700 python3 -m aecore train-photo --out "$out" --name photo_color_jpeg -
     --init "$out/photo_color_jpeg.keras" || true
 photo photo_color_jpeg --channels 3 --epochs 20 --learning-rate 2e-4 --equalize-sigmas --jpeg-fraction 0.3 \
     --init "$out/photo_color_jpeg.keras"
+# A second colour stage, like the gray model's third (after photo_color_jpeg grew from the first).
+photo photo_color --channels 3 --epochs 25 --learning-rate 3e-4 --patch-size 96 --batch-size 8 --seed 4 \
+    --init "$out/photo_color.keras"
 
 echo "total $(( $(date +%s) - start ))s"
