@@ -52,9 +52,7 @@ def test_corpus_is_read_within_bounded_memory_and_time():
         "print(json.dumps({'tensorflow': 'tensorflow' in sys.modules, 'counts': counts,\n"
         "    'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-                               timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert completed.returncode == 0, completed.stderr[-2000:]
+    completed = run_script(script)
     report = json.loads(completed.stdout)
     assert not report["tensorflow"], "reading uploads must not need TensorFlow"
     assert set(report["counts"]) == {case.name for case in CASES}
@@ -72,9 +70,7 @@ def test_a_zip_of_big_images_is_decoded_one_at_a_time_within_bounded_memory():
         "items = ((item.image is not None, item.error) for item in read_upload('big.zip', big, color=True))\n"
         "print(sum(decoded for decoded, _ in items))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-                               timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert completed.returncode == 0, completed.stderr[-2000:]
+    completed = run_script(script)
     assert completed.stdout.split() == ["16"]
 
 
@@ -148,3 +144,11 @@ def test_random_bytes_give_an_image_or_an_image_error(data):
 def test_random_bytes_behind_real_magic_numbers_never_escape(magic, tail):
     for upload in read_upload("fuzz.bin", magic + tail):
         assert (upload.image is None) != (upload.error is None)
+
+
+def run_script(script):
+    """Run `script` in a fresh Python at the repository root; it must succeed."""
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                               timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return completed
