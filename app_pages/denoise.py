@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from aecore.denoise import denoise, is_photo_model
+from aecore.denoise import is_photo_model, prepare, run_prepared
 from aecore.images import read_uploads, safe_file_name, to_png, to_zip
 from aecore.metrics import summarize
 from studio import common, photo_view
@@ -51,13 +51,15 @@ with view:
             continue
         if photo_view.looks_like_photo(item.image):
             photos.append(item.name)
-        try:
-            results.append((item.name, denoise(entry.model, item.image, noise=noise, seed=seed,
+        try:  # prepared one at a time (a few KB each); the model then takes them all in one call
+            results.append((item.name, prepare(entry.model, item.image, noise=noise, seed=seed,
                                                digit_style=digit_style)))
         except ValueError as error:  # includes ImageError: a blank picture, say
             problems.append(f"{item.name}: {error}")
         if number % 10 == 0:
             bar.progress(min(1.0, number / 1000), text=f"Read {number} images")
+    denoised = run_prepared(entry.model, [item for _, item in results])
+    results = [(name, result) for (name, _), result in zip(results, denoised)]
     bar.empty()
     for problem in problems[:SHOWN]:
         st.warning(plain(problem), icon=":material/broken_image:")

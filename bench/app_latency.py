@@ -83,11 +83,12 @@ def projection_rows(codes):
 
 
 def denoise_uploads(model, name, data):
-    """What the Denoise page does with one upload: read, denoise each image (aecore.denoise), encode the PNGs."""
-    from aecore.denoise import denoise
+    """What the Denoise page does with one upload: read and prepare each image, denoise them in one call, encode the PNGs."""
+    from aecore.denoise import prepare, run_prepared
     from aecore.images import read_upload, to_png
 
-    return [to_png(denoise(model, item.image).output) for item in read_upload(name, data) if item.image is not None]
+    prepared = [prepare(model, item.image) for item in read_upload(name, data) if item.image is not None]
+    return [to_png(result.output) for result in run_prepared(model, prepared)]
 
 
 SWITCHES = [("Reconstructions", "Reconstructions"), ("Latent space", "Latent space"),
