@@ -7,6 +7,7 @@ Each point's `customdata` is its index into the images.
 """
 
 import base64
+import hashlib
 
 import numpy as np
 import streamlit as st
@@ -16,16 +17,21 @@ from aecore.images import to_png
 from studio.progress import result_cache
 
 SCALE = 3  # screen pixels per image pixel
+SENT = "hover_sprites_sent"  # session state: ids of the sprite sheets this session's page holds
 
 SCRIPT = """
 export default function(component) {
-    const { data } = component;
+    const { data, setTriggerValue } = component;
     const state = window.aestudioHover = window.aestudioHover || {};
     state.columns = data.columns; state.height = data.height; state.width = data.width;
-    if (state.source !== data.sprite) {
-        state.source = data.sprite;
+    if (data.sprite) {  // sent once per session; later runs send only its id
+        state.id = data.id;
         state.sprite = new Image();
         state.sprite.src = data.sprite;
+    } else if (state.id !== data.id) {
+        state.sprite = null;
+        setTriggerValue('missing', data.id);  // this page never got it (a reload, another sheet since): ask again
+        return () => {};
     }
     let tip = document.getElementById('aestudio-hover-image');
     if (!tip) {
@@ -38,7 +44,7 @@ export default function(component) {
     const show = event => {
         const point = event.points.find(p => p.customdata !== undefined && p.customdata !== null);
         const mouse = event.event;
-        if (!point || !mouse || !state.sprite.complete) return;
+        if (!point || !mouse || !state.sprite || !state.sprite.complete) return;
         const index = Number(point.customdata), w = state.width, h = state.height;
         tip.width = w * data.scale; tip.height = h * data.scale;
         const context = tip.getContext('2d');
@@ -77,7 +83,9 @@ def sprite_sheet(images):
 def hover_images(chart_key, images, cache_key):
     """Show `images[i]` when the pointer is over a point whose customdata is `i` in the chart keyed `chart_key`.
 
-    The sprite sheet is kept per `cache_key` (it takes a moment to build for 10,000 images).
+    The sprite sheet is kept per `cache_key` (it takes a moment to build for 10,000 images) and sent to
+    a session once (2.3 MB for 10,000 digits): later runs send its id, and the page asks for the sheet
+    again if it does not hold that one.
     """
     key = ("sprite", cache_key)
     sheet = result_cache().get(key)
@@ -85,6 +93,10 @@ def hover_images(chart_key, images, cache_key):
         sheet = sprite_sheet(images)
         result_cache().put(key, sheet)
     url, columns = sheet
+    sprite_id = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+    sent = st.session_state.setdefault(SENT, set())
     height, width = images.shape[1:3]
-    _component(key=f"{chart_key}_hover", data=dict(chart=chart_key, sprite=url, columns=columns, height=int(height),
-                                                   width=int(width), scale=SCALE), height=0)
+    _component(key=f"{chart_key}_hover", height=0, on_missing_change=lambda: sent.discard(sprite_id),
+               data=dict(chart=chart_key, id=sprite_id, sprite="" if sprite_id in sent else url, columns=columns,
+                         height=int(height), width=int(width), scale=SCALE))
+    sent.add(sprite_id)

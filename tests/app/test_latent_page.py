@@ -41,10 +41,20 @@ def test_the_picked_image_and_its_nearest_codes_are_ringed_and_shown(app_env):
                for caption in image_captions(at))
 
 
-def test_hovering_needs_the_images_sent_as_one_sprite_sheet(app_env):
-    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+def hover_component(at):
     hover = [element for element in at.get("bidi_component") if "latent_scatter" in str(element.proto)]
-    assert len(hover) == 1 and "data:image/png;base64," in str(hover[0].proto)
+    assert len(hover) == 1
+    return str(hover[0].proto)
+
+
+def test_hovering_needs_the_images_sent_once_as_one_sprite_sheet(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    first = hover_component(at)
+    assert "data:image/png;base64," in first
+    at.number_input(key="latent_index").set_value(7).run()  # a rerun: the page holds the sheet already
+    again = hover_component(at)
+    (sprite_id,) = at.session_state["hover_sprites_sent"]
+    assert "data:image/png;base64," not in again and sprite_id in again and len(again) < len(first) / 50
 
 
 def test_a_drawn_digit_is_encoded_placed_and_reconstructed(app_env, monkeypatch):

@@ -362,6 +362,22 @@ HOVER_IMAGE = """() => {
 }"""
 
 
+def hover_shows_a_digit(page, number, tries=3):
+    """Hover the `number`th point until its image shows with a digit's strokes (a rerun may redraw the chart)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        page.mouse.move(5, 5)
+        page.mouse.move(*latent_point(page, number))
+        try:
+            page.wait_for_function(f"() => {{ const shown = ({HOVER_IMAGE})(); return shown && shown.ink > 20; }}",
+                                   timeout=10_000)
+            return True
+        except PlaywrightTimeout:
+            continue
+    return False
+
+
 def test_hovering_a_latent_point_shows_its_image_and_a_click_rings_its_nearest_codes(server, browser):
     page = open_page(browser, f"{server}/latent?model=b_vae")
     page.get_by_role("heading", name="Latent space").wait_for()
@@ -375,6 +391,16 @@ def test_hovering_a_latent_point_shows_its_image_and_a_click_rings_its_nearest_c
     caption.wait_for(timeout=30_000)
     wait_until_idle(page)
     page.locator(".js-plotly-plot .legendtext", has_text="8 nearest in code space").wait_for()
+    # The sprite sheet is sent once: after the click's rerun, and after a sheet of 500 images and back
+    # (the page then asks for the 1,000 again), hovering still shows images.
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="Test images").get_by_role("slider")
+    for key, count in (("ArrowLeft", "500"), ("ArrowRight", "1,000")):
+        page.mouse.move(5, 5)
+        thumb.focus()
+        page.keyboard.press(key)
+        wait_until_idle(page)
+        assert thumb.get_attribute("aria-valuetext") == count
+        assert hover_shows_a_digit(page, 61), f"no image on hover with {count} test images"
     assert_no_failure(page)
     page.close()
 
