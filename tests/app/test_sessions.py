@@ -215,3 +215,14 @@ def test_pages_count_as_busy_while_they_run(app_env, monkeypatch):
     AppTest.from_file(APP, default_timeout=120).run()
     assert seen == [True]  # training yields while the page is drawn ...
     assert not page_activity().busy()  # ... and not once it is drawn
+
+
+def test_script_runs_do_not_force_a_full_garbage_collection():
+    # Streamlit's default gc.collect(2) after every run, fragments included, cost about 0.2 s of the
+    # GIL each with TensorFlow loaded; two visitors' progress fragments made pages take over a minute
+    # to open (bench/responsive.py). The app's own config turns it off.
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
