@@ -8,11 +8,12 @@ set is split in two, half to train on and half to test. The result says which so
 model card can say what a model saw.
 """
 
-import contextlib
 import functools
 import gzip
-import io
+import hashlib
 import os
+import tempfile
+import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -113,19 +114,62 @@ def from_data_dir(name, class_names):
         return from_keras_layout(name, arrays, class_names, f"AECORE_DATA_DIR ({path.name}, full)")
 
 
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+# What keras.datasets downloads for each, under Keras's cache folder, with the SHA-256 Keras checks (if any).
+KERAS_FILES = {
+    "mnist": [("mnist.npz", "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")],
+    "fashion_mnist": [(f"fashion-mnist/{stem}-ubyte.gz", None) for stem in
+                      ("train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1")],
+}
+
+
+def keras_cache_dir():
+    """Where keras.datasets keeps its downloads: `$KERAS_HOME` or ~/.keras (a temporary folder if not writable)."""
+    base = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    try:
+        base.mkdir(parents=True, exist_ok=True)  # Keras makes it when imported
+    except OSError:
+        pass
+    if not os.access(base, os.W_OK):
+        base = Path(tempfile.gettempdir()) / ".keras"
+    return base / "datasets"
+
+
+def fetch_keras_file(relative, sha256, timeout=30):
+    """The path of one keras.datasets file in Keras's cache, downloaded first if missing; `None` when that fails."""
+    path = keras_cache_dir() / relative
+    if path.is_file():
+        return path
+    try:
+        with urllib.request.urlopen(KERAS_ORIGIN + Path(relative).name, timeout=timeout) as response:
+            data = response.read()
+    except (OSError, ValueError):  # offline, blocked, a timeout
+        return None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_bytes(data)
+    partial.replace(path)
+    return path
+
+
 def from_keras(name, class_names):
+    """The full data set as keras.datasets gives it, from the same files and cache, without importing Keras.
+
+    Keras would import TensorFlow (seconds) just to read a cached file; the app's first page waits on this.
+    """
     if os.environ.get("AECORE_OFFLINE") == "1":
         return None
-    from aecore import import_tensorflow_quietly
-
-    import_tensorflow_quietly()  # waits for an import under way on another thread (the app's warm-up)
-    import keras
-
-    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}[name]
+    paths = [fetch_keras_file(relative, sha256) for relative, sha256 in KERAS_FILES[name]]
+    if None in paths:
+        return None
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # Keras prints download progress
-            (x_train, y_train), (x_test, y_test) = loader.load_data()
-    except Exception:  # offline, blocked or a broken cache: fall through to the next source
+        if name == "mnist":
+            with np.load(paths[0], allow_pickle=False) as arrays:
+                return from_keras_layout(name, arrays, class_names, "keras.datasets (full)")
+        x_train, y_train, x_test, y_test = (read_idx(path) for path in paths)
+    except (OSError, ValueError, KeyError, EOFError):  # a damaged cache: fall through to the next source
         return None
     arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return from_keras_layout(name, arrays, class_names, "keras.datasets (full)")

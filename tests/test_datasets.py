@@ -129,3 +129,73 @@ def test_only_classes_keeps_those_classes_and_says_so(mnist):
     assert "classes 1, 7 only" in ones_and_sevens.describe()
     with pytest.raises(ValueError, match="no training images"):
         mnist.only_classes([12])
+
+
+def idx_gz(path, array):
+    """Write `array` (uint8) as a gzipped IDX file, the layout of the MNIST and Fashion-MNIST files."""
+    import gzip
+
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb") as stream:
+        stream.write(header + array.tobytes())
+
+
+@pytest.fixture
+def online(monkeypatch, tmp_path):
+    """A Keras cache folder of our own and a local server standing in for keras.datasets' origin."""
+    import functools
+    import http.server
+    import threading
+
+    monkeypatch.delenv("AECORE_OFFLINE", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    served = tmp_path / "origin"
+    served.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(datasets, "KERAS_ORIGIN", f"http://127.0.0.1:{server.server_address[1]}/")
+    yield served, tmp_path / "keras" / "datasets"
+    server.shutdown()
+    server.server_close()
+
+
+def test_keras_files_are_downloaded_once_into_kerass_cache_and_read_without_keras(online):
+    served, cache = online
+    rng = np.random.default_rng(1)
+    arrays = {"train-images-idx3": rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
+              "train-labels-idx1": np.arange(40, dtype=np.uint8) % 10,
+              "t10k-images-idx3": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+              "t10k-labels-idx1": np.arange(20, dtype=np.uint8) % 10}
+    for stem, array in arrays.items():
+        idx_gz(served / f"{stem}-ubyte.gz", array)
+    dataset = datasets.from_keras("fashion_mnist", datasets.FASHION_NAMES)
+    assert dataset.source == "keras.datasets (full)" and len(dataset.x_train) == 40 and len(dataset.x_test) == 20
+    np.testing.assert_allclose(dataset.x_test[..., 0] * 255, arrays["t10k-images-idx3"], atol=1e-4)
+    assert sorted(path.name for path in (cache / "fashion-mnist").iterdir()) == sorted(
+        f"{stem}-ubyte.gz" for stem in arrays)  # where Keras itself keeps them, nothing half-written
+    for path in served.iterdir():
+        path.unlink()
+    assert len(datasets.from_keras("fashion_mnist", datasets.FASHION_NAMES).x_train) == 40  # from the cache
+
+
+def test_a_download_that_fails_or_does_not_match_keras_hash_falls_through(online):
+    served, cache = online
+    assert datasets.from_keras("mnist", datasets.DIGIT_NAMES) is None  # nothing served
+    np.savez(served / "mnist.npz", x_train=np.zeros((2, 28, 28), np.uint8), y_train=np.zeros(2),
+             x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2))
+    assert datasets.from_keras("mnist", datasets.DIGIT_NAMES) is None  # not the file Keras's hash names
+    assert not (cache / "mnist.npz").exists()
+
+
+def test_a_cached_mnist_file_is_read_and_a_damaged_one_falls_through(online):
+    _, cache = online
+    cache.mkdir(parents=True)
+    np.savez(cache / "mnist.npz", x_train=np.full((3, 28, 28), 255, np.uint8), y_train=np.arange(3),
+             x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.arange(2))
+    dataset = datasets.from_keras("mnist", datasets.DIGIT_NAMES)
+    assert dataset.source == "keras.datasets (full)" and dataset.x_train.max() == 1.0 and len(dataset.x_test) == 2
+    (cache / "mnist.npz").write_bytes(b"not an npz")
+    assert datasets.from_keras("mnist", datasets.DIGIT_NAMES) is None
