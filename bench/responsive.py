@@ -6,7 +6,7 @@ One `streamlit run` on loopback (default mode: one run per core at most). For ea
 many visitors start a conv run on the Train page (50 epochs, so it outlasts the level), then
 another visitor opens Home and Reconstructions `--opens` times each in a fresh tab; a page is open
 when Streamlit has finished its script and the page's title is shown. Prints the median and the
-slowest open per page, and the training speed the runs reached meanwhile.
+slowest open per page, and each run's progress line (its speed) once the opens are done.
 """
 
 import argparse
@@ -41,6 +41,11 @@ def start_conv_run(browser, url):
     return page
 
 
+def progress_line(trainer):
+    """The run's progress line on its Train page (epoch, images/s), as the visitor sees it."""
+    return " ".join(trainer.get_by_text(re.compile("images/s")).first.inner_text().split())
+
+
 def open_time(browser, url, path, title):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(180_000)
@@ -61,17 +66,19 @@ def main():
     from playwright.sync_api import sync_playwright
 
     log = Path(tempfile.mkdtemp(prefix="aestudio-responsive-")) / "streamlit.log"
-    print("| conv runs training | page | opens | median open (s) | slowest open (s) |")
-    print("|---|---|---|---|---|")
+    print("| conv runs training | page | opens | median open (s) | slowest open (s) | each run's progress line after the opens |")
+    print("|---|---|---|---|---|---|")
     with running_app(log, AESTUDIO_HOSTED="0") as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for path, title in PAGES:  # warm: models and data loaded once, as on a server that has been up a while
             open_time(browser, url, path, title)
         for runs in args.runs:
             trainers = [start_conv_run(browser, url) for _ in range(runs)]
+            time.sleep(10 if runs else 0)  # past the runs' first epoch set-up, as on a server where they are going
             for path, title in PAGES:
                 times = [open_time(browser, url, path, title) for _ in range(args.opens)]
-                print(f"| {runs} | /{path} | {len(times)} | {statistics.median(times):.1f} | {max(times):.1f} |",
+                speeds = "; ".join(progress_line(trainer) for trainer in trainers) or "-"
+                print(f"| {runs} | /{path} | {len(times)} | {statistics.median(times):.1f} | {max(times):.1f} | {speeds} |",
                       flush=True)
             for trainer in trainers:
                 trainer.get_by_role("button", name="Stop").click()
