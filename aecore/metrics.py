@@ -84,11 +84,11 @@ def summarize(targets, reconstructions, names=None):
     return {**{name: float(np.mean(v)) for name, v in values.items()}, "n": int(len(targets))}
 
 
-def evaluate_model(model, x_clean, noise=None, seed=0, batch_size=1024):
+def evaluate_model(model, x_clean, noise=None, seed=0, batch_size=1024, baseline_metrics=None):
     """Score `model` on `x_clean`: with `noise`, it sees noisy inputs and is scored against the clean ones.
 
     Returns `{"model": summary, "noisy_input": summary or None}`: the second scores the noisy
-    inputs themselves, the baseline a denoiser has to beat.
+    inputs themselves, the baseline a denoiser has to beat, by `baseline_metrics` (default: all).
     """
     from aecore.noise import add_noise
 
@@ -96,5 +96,5 @@ def evaluate_model(model, x_clean, noise=None, seed=0, batch_size=1024):
     reconstructions = model.reconstruct(inputs, batch_size=batch_size)
     return {
         "model": summarize(x_clean, reconstructions),
-        "noisy_input": summarize(x_clean, inputs) if noise is not None else None,
+        "noisy_input": summarize(x_clean, inputs, baseline_metrics) if noise is not None else None,
     }

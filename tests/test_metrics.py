@@ -56,3 +56,9 @@ def test_evaluate_model_scores_noisy_inputs_against_clean(mnist_small):
     assert scores["model"]["n"] == 64 and scores["noisy_input"]["psnr"] < 15
     assert metrics.evaluate_model(model, mnist_small.x_test)["noisy_input"] is None
     assert metrics.evaluate_model(model, mnist_small.x_test, "gaussian:0.4", seed=0) == scores
+
+
+def test_evaluate_model_scores_the_noisy_baseline_by_the_metrics_asked(mnist_small):
+    model = build("dense")
+    scores = metrics.evaluate_model(model, mnist_small.x_test, "gaussian:0.4", baseline_metrics=["mse", "psnr"])
+    assert set(scores["noisy_input"]) == {"mse", "psnr", "n"} and "ssim" in scores["model"]

@@ -86,7 +86,8 @@ def test_save_trained_scores_writes_the_card_and_counts_a_fine_tuned_run_whole(t
     config, result = trained
     path = zoo.save_trained(result, mnist_small, config, tmp_path, "scored", {"optimizer": "adam"}, test_examples=32)
     card = zoo.load_card(path)
-    assert card["test_metrics"] == evaluate_model(result.model, mnist_small.x_test[:32], config.noise, seed=config.seed)
+    assert card["test_metrics"] == evaluate_model(result.model, mnist_small.x_test[:32], config.noise, seed=config.seed,
+                                                 baseline_metrics=["mse", "psnr"])
     assert card["recipe"] == {"optimizer": "adam"} and card["epochs"] == 1 and "fine_tuned_from" not in card
     tuned = zoo.load_card(zoo.save_trained(result, mnist_small, config, tmp_path, "tuned", fine_tuned_from=(path, card)))
     assert tuned["epochs"] == 2 and tuned["fine_tuned_from"] == {"file": "scored.keras", "epochs": 1,
