@@ -135,7 +135,7 @@ def keras_cache_dir():
     return base / "datasets"
 
 
-def fetch_keras_file(relative, sha256, timeout=30):
+def fetch_keras_file(relative, sha256, timeout=10):
     """The path of one keras.datasets file in Keras's cache, downloaded first if missing; `None` when that fails."""
     path = keras_cache_dir() / relative
     if path.is_file():
@@ -143,7 +143,7 @@ def fetch_keras_file(relative, sha256, timeout=30):
     try:
         with urllib.request.urlopen(KERAS_ORIGIN + Path(relative).name, timeout=timeout) as response:
             data = response.read()
-    except (OSError, ValueError):  # offline, blocked, a timeout
+    except (OSError, ValueError):  # offline, blocked, no answer for `timeout` seconds
         return None
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         return None
@@ -161,9 +161,11 @@ def from_keras(name, class_names):
     """
     if os.environ.get("AECORE_OFFLINE") == "1":
         return None
-    paths = [fetch_keras_file(relative, sha256) for relative, sha256 in KERAS_FILES[name]]
-    if None in paths:
-        return None
+    paths = []
+    for relative, sha256 in KERAS_FILES[name]:
+        paths.append(fetch_keras_file(relative, sha256))
+        if paths[-1] is None:  # offline: one failed try is enough
+            return None
     try:
         if name == "mnist":
             with np.load(paths[0], allow_pickle=False) as arrays:
