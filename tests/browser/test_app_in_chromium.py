@@ -346,10 +346,15 @@ def test_the_first_click_on_a_latent_point_picks_that_image(server, browser):
 
 
 def latent_point(page, number):
+    """Screen position of the `number`th point; waits out a redraw of the chart (a rerun) under way."""
     point = page.locator(".js-plotly-plot .scatterlayer path.point").nth(number)
-    point.wait_for()
-    box = point.bounding_box()
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for _ in range(50):
+        point.wait_for()
+        box = point.bounding_box()  # None when the chart replaced the point meanwhile
+        if box is not None:
+            return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.wait_for_timeout(100)
+    raise AssertionError(f"point {number} of the latent scatter never stayed drawn")
 
 
 HOVER_IMAGE = """() => {
