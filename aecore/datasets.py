@@ -166,14 +166,15 @@ def from_keras(name, class_names):
         paths.append(fetch_keras_file(relative, sha256))
         if paths[-1] is None:  # offline: one failed try is enough
             return None
+    keys = ("x_train", "y_train", "x_test", "y_test")  # the order of KERAS_FILES for Fashion-MNIST
     try:
         if name == "mnist":
-            with np.load(paths[0], allow_pickle=False) as arrays:
-                return from_keras_layout(name, arrays, class_names, "keras.datasets (full)")
-        x_train, y_train, x_test, y_test = (read_idx(path) for path in paths)
+            with np.load(paths[0], allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in keys}
+        else:
+            arrays = dict(zip(keys, (read_idx(path) for path in paths)))
     except (OSError, ValueError, KeyError, EOFError):  # a damaged cache: fall through to the next source
         return None
-    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return from_keras_layout(name, arrays, class_names, "keras.datasets (full)")
 
 

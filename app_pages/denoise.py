@@ -39,7 +39,7 @@ if not uploads:
     view.info("Upload one or more images (or a zip) to denoise them with the picked model.")
     st.stop()
 
-results, problems, photos = [], [], []
+ready, problems, photos = [], [], []  # ready: (name, Prepared)
 with view:
     bar = st.progress(0.0, text="Reading uploads…")
     # One image decoded at a time, under one budget for the whole request (aecore.images.RequestBudget);
@@ -52,14 +52,13 @@ with view:
         if photo_view.looks_like_photo(item.image):
             photos.append(item.name)
         try:  # prepared one at a time (a few KB each); the model then takes them all in one call
-            results.append((item.name, prepare(entry.model, item.image, noise=noise, seed=seed,
-                                               digit_style=digit_style)))
+            ready.append((item.name, prepare(entry.model, item.image, noise=noise, seed=seed,
+                                             digit_style=digit_style)))
         except ValueError as error:  # includes ImageError: a blank picture, say
             problems.append(f"{item.name}: {error}")
         if number % 10 == 0:
             bar.progress(min(1.0, number / 1000), text=f"Read {number} images")
-    denoised = run_prepared(entry.model, [item for _, item in results])
-    results = [(name, result) for (name, _), result in zip(results, denoised)]
+    results = list(zip([name for name, _ in ready], run_prepared(entry.model, [item for _, item in ready])))
     bar.empty()
     for problem in problems[:SHOWN]:
         st.warning(plain(problem), icon=":material/broken_image:")
