@@ -134,7 +134,8 @@ def make_parser():
                        help="a folder of training photos (default: AECORE_PHOTO_DIR or the wallpaper packages)")
     photo.add_argument("--seed", type=int, default=0)
     photo.add_argument("--option", type=option_value, action="append", default=[],
-                       help="model constructor option as key=JSON, for example widths=[32,64,128]")
+                       help="model constructor option as key=JSON, for example widths=[32,64,128]; with --init, "
+                            "grows the saved model (wider levels, more blocks) without changing what it computes")
     photo.add_argument("--init", type=Path, default=None,
                        help="resume from this saved photo model and its card (a gray one may start a colour model)")
     photo.add_argument("--out", required=True, type=Path, help="folder for NAME.keras and NAME.json")
@@ -258,7 +259,7 @@ def command_train_photo(args):
     import keras
 
     from aecore.architectures import PhotoDenoiser, build
-    from aecore.photo_training import as_policy, gray_to_colour, train_photo_denoiser, validation_crops
+    from aecore.photo_training import as_policy, gray_to_colour, grow, train_photo_denoiser, validation_crops
     from aecore.photos import PatchSampler, find_photos, read_photo
     from aecore.zoo import check_name, load_card, load_model, make_photo_card, save_model
 
@@ -273,11 +274,11 @@ def command_train_photo(args):
     keras.mixed_precision.set_global_policy(args.precision)
     prior = {}
     if args.init:
-        if args.option:
-            raise ValueError("--option describes a new model; it does not apply with --init")
         model, prior = load_model(args.init), load_card(args.init)
         if not isinstance(model, PhotoDenoiser):
             raise ValueError(f"{args.init} is not a photo model")
+        if args.option:  # a bigger model that starts out computing what the saved one does
+            model = grow(model, **dict(args.option))
         if model.example_shape[-1] == 1 and args.channels == 3:  # a colour model grown from a gray one
             model, prior = gray_to_colour(model), {**prior, "grown_from_gray": args.init.name}
         elif model.example_shape[-1] != args.channels:
@@ -291,6 +292,8 @@ def command_train_photo(args):
     stage = {key: getattr(args, key) for key in ("epochs", "steps", "batch_size", "patch_size", "learning_rate",
                                                  "max_sigma", "scales", "clip_fraction", "detail_bias", "equalize_sigmas",
                                                  "jpeg_fraction", "precision", "seed")}
+    if args.init and args.option:
+        stage["grown"] = dict(args.option)
     started = time.perf_counter()
 
     def save(history):

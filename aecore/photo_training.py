@@ -58,6 +58,47 @@ def gray_to_colour(model):
     return colour
 
 
+def grow(model, **options):
+    """A bigger photo model that computes exactly what `model` does, so training goes on from it.
+
+    `options` change `widths`, `blocks` or `bottleneck_blocks` (none may shrink). Every trained
+    weight is copied into the same place of the new model. A new channel gets fresh weights from the
+    old channels, but the old channels get zero weights from it, and a new residual block's second
+    convolution starts at zero (the block passes its input through); so the output is unchanged until
+    training moves those zeros, and the gradient reaches them at once.
+    """
+    from aecore.architectures import PhotoDenoiser
+    from aecore.zoo import hyperparameters
+
+    old = hyperparameters(model)
+    new = {**old, **options}
+    new["code_size"] = list(new["widths"])[-1]
+    if len(new["widths"]) != len(old["widths"]) or any(
+            a < b for a, b in zip([*new["widths"], new["blocks"], new["bottleneck_blocks"]],
+                                  [*old["widths"], old["blocks"], old["bottleneck_blocks"]])):
+        raise ValueError(f"grow keeps the number of levels and shrinks nothing: {old} -> {new}")
+    bigger = PhotoDenoiser(name=model.name, **new)
+    for part in ("encoder", "decoder"):
+        trained = {layer.name: layer for layer in getattr(model, part).layers}
+        for layer in getattr(bigger, part).layers:
+            if not layer.get_weights():
+                continue
+            kernel = np.array(layer.get_weights()[0])
+            if layer.name in trained:
+                old_kernel = trained[layer.name].get_weights()[0]
+                # Conv2D kernels are (h, w, in, out); Conv2DTranspose kernels are (h, w, out, in).
+                into, out = (3, 2) if isinstance(layer, keras.layers.Conv2DTranspose) else (2, 3)
+                n_in, n_out = old_kernel.shape[into], old_kernel.shape[out]
+                from_new = [slice(None)] * 4
+                from_new[into], from_new[out] = slice(n_in, None), slice(None, n_out)
+                kernel[tuple(from_new)] = 0
+                kernel[tuple(slice(0, n) for n in old_kernel.shape)] = old_kernel
+            elif layer.name.endswith("_conv_b"):  # a new residual block starts as the identity
+                kernel[:] = 0
+            layer.set_weights([kernel])
+    return bigger
+
+
 def validation_crops(photos, size=VALIDATION_CROP):
     """The centre `size` x `size` crop of each photo, as float32 in [0, 1]."""
     crops = []

@@ -2,6 +2,7 @@
 
 import json
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -87,6 +88,12 @@ def test_train_photo_saves_every_epoch_and_resumes_with_init(photo_dir, tmp_path
     assert card["epochs"] == 3 and card["patches_seen"] == 24 and len(card["stages"]) == 2
     assert card["stages"][1]["init"] == "photo_color.keras" and card["options"]["widths"] == [8, 16, 16]
 
+    grow = ["--option", "widths=[12,16,16]", "--option", "blocks=2"]
+    assert main([*resume, "--channels", "3", "--epochs", "1", *grow, "--init", str(out / "photo_color.keras")]) == 0
+    card = json.loads((out / "photo_color.json").read_text())
+    assert card["options"]["widths"] == [12, 16, 16] and card["options"]["blocks"] == 2 and card["epochs"] == 4
+    assert card["stages"][2]["grown"] == {"widths": [12, 16, 16], "blocks": 2}
+
     assert main([*resume, "--channels", "1", "--epochs", "1", "--init", str(out / "photo_color.keras")]) == 2
     assert "not a 1-channel photo model" in capsys.readouterr().err
 
@@ -139,3 +146,24 @@ def test_jpeg_patches_carry_their_colour_noise_in_two_by_two_blocks(photo_dir):
         return np.corrcoef(left.ravel(), right.ravel())[0, 1]
 
     assert chroma_blockiness(white) < 0.1 and chroma_blockiness(jpeg) > 0.5
+
+
+def test_a_grown_model_computes_the_same_and_then_learns_with_its_new_weights():
+    from aecore.architectures import build
+    from aecore.photo_training import grow
+
+    small = build("photo", input_shape=(None, None, 3), widths=[8, 16], bottleneck_blocks=1)
+    big = grow(small, widths=[12, 24], blocks=2)
+    assert big.widths == (12, 24) and big.blocks == 2 and big.count_params() > small.count_params()
+    picture = np.random.default_rng(0).random((2, 16, 24, 3), dtype=np.float32)
+    np.testing.assert_allclose(big.reconstruct(picture), small.reconstruct(picture), atol=1e-5)
+
+    silent = big.encoder.get_layer("encoder_0_1_conv_b")  # a new block: its second conv starts at zero
+    assert not np.any(silent.get_weights()[0])
+    big.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    big.fit(picture, picture * 0.5, epochs=1, verbose=0)
+    assert np.any(silent.get_weights()[0])
+    assert np.any(big.decoder.get_layer("noise").get_weights()[0][:, :, 8:, :])  # new channels now reach the output
+
+    with pytest.raises(ValueError, match="shrinks nothing"):
+        grow(small, widths=[4, 16])
