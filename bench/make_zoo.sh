@@ -98,5 +98,9 @@ photo photo_color --channels 3 --epochs 30 --learning-rate 2e-4 --patch-size 96 
 # A fourth, the same with another seed: +0.02-0.03 dB (diminishing returns from restarts).
 photo photo_color --channels 3 --epochs 25 --learning-rate 2e-4 --patch-size 96 --batch-size 8 --seed 6 \
     --equalize-sigmas --init "$out/photo_color.keras"
+# A fifth, after growing the two finest levels from 32 and 64 channels to 48 and 96 (the grown model
+# computes what the old one did; 1.3x the work per pixel): +0.05-0.07 dB at every sigma.
+photo photo_color --channels 3 --epochs 50 --learning-rate 3e-4 --patch-size 96 --batch-size 8 --seed 7 \
+    --equalize-sigmas --option 'widths=[48,96,128,192]' --init "$out/photo_color.keras"
 
 echo "total $(( $(date +%s) - start ))s"

@@ -15,6 +15,7 @@ bench/results/photo_classical.json (they take about an hour here), ours are comp
 
     python bench/photo_denoise.py                   # pretrained/photo_gray.keras and photo_color.keras
     python bench/photo_denoise.py --gray runs/photo/photo_gray.keras --methods ours --sigmas 25
+    python bench/photo_denoise.py --photos astronaut --sigmas 25 --methods ours_bf16 ours bm3d nl_means --recompute
 """
 
 import argparse
@@ -101,22 +102,27 @@ def score(clean, output):
     return float(psnr(clean[None], output[None])[0]), float(ssim(clean[None], output[None])[0])
 
 
-def run(methods, sigmas, models, recompute=False, log=print):
-    """Rows `{method, mode, sigma, psnr, ssim, seconds_per_mp, photos}` for every method, mode and sigma."""
+def run(methods, sigmas, models, recompute=False, only=None, log=print):
+    """Rows `{method, mode, sigma, psnr, ssim, seconds_per_mp, photos}` for every method, mode and sigma.
+
+    `recompute` runs the classical methods again (and updates the cache); `only` names the photos to use.
+    """
     from aecore.denoise import add_gaussian_noise, denoise_photo
 
-    cache = json.loads(CACHE.read_text()) if CACHE.is_file() and not recompute else {}
+    cache = json.loads(CACHE.read_text()) if CACHE.is_file() else {}
     sets = dict(zip(("colour", "gray"), test_photos()))
+    if only:
+        sets = {mode: {name: photo for name, photo in photos.items() if name in only} for mode, photos in sets.items()}
     rows = []
     for mode, photos in sets.items():
         for sigma in sigmas:
             for method in methods:
-                if method.startswith("ours") and mode not in models:
+                if (method.startswith("ours") and mode not in models) or not photos:
                     continue
                 results = []
                 for index, (name, clean) in enumerate(photos.items()):
                     key = f"{method}/{mode}/{sigma}/{name}/{clean.shape[0]}x{clean.shape[1]}"
-                    if key in cache and not method.startswith("ours"):
+                    if key in cache and not recompute and not method.startswith("ours"):
                         results.append(cache[key])
                         continue
                     noisy = add_gaussian_noise(clean, sigma, seed=1000 * sigma + index, clip=False)
@@ -178,13 +184,14 @@ def main():
     parser.add_argument("--color", type=Path, default=ROOT / "pretrained" / "photo_color.keras")
     parser.add_argument("--recompute", action="store_true", help="rerun the classical methods, not the cache")
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--photos", nargs="+", default=None, help="only these test photos (for example astronaut)")
     args = parser.parse_args()
     models = {}
     for mode, path in (("gray", args.gray), ("colour", args.color)):
         if path.is_file() and any(m.startswith("ours") for m in args.methods):
             fast = load_ours(path, True)
             models[mode] = {"ours": load_ours(path, False), "ours_bf16": fast, "ours_bf16_x8": fast}
-    rows = run(args.methods, tuple(args.sigmas), models, args.recompute)
+    rows = run(args.methods, tuple(args.sigmas), models, args.recompute, args.photos)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
     print(table(rows, tuple(args.sigmas)))
