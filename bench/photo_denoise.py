@@ -111,16 +111,16 @@ def run(methods, sigmas, models, recompute=False, only=None, log=print):
 
     cache = json.loads(CACHE.read_text()) if CACHE.is_file() else {}
     sets = dict(zip(("colour", "gray"), test_photos()))
-    if only:
-        sets = {mode: {name: photo for name, photo in photos.items() if name in only} for mode, photos in sets.items()}
     rows = []
     for mode, photos in sets.items():
         for sigma in sigmas:
             for method in methods:
-                if (method.startswith("ours") and mode not in models) or not photos:
+                if method.startswith("ours") and mode not in models:
                     continue
                 results = []
-                for index, (name, clean) in enumerate(photos.items()):
+                for index, (name, clean) in enumerate(photos.items()):  # the index seeds the noise
+                    if only and name not in only:
+                        continue
                     key = f"{method}/{mode}/{sigma}/{name}/{clean.shape[0]}x{clean.shape[1]}"
                     if key in cache and not recompute and not method.startswith("ours"):
                         results.append(cache[key])
@@ -137,6 +137,8 @@ def run(methods, sigmas, models, recompute=False, only=None, log=print):
                         cache[key] = value
                         CACHE.parent.mkdir(exist_ok=True)
                         CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+                if not results:
+                    continue
                 row = {"method": method, "mode": mode, "sigma": sigma,
                        "psnr": float(np.mean([r["psnr"] for r in results])),
                        "ssim": float(np.mean([r["ssim"] for r in results])),
