@@ -102,5 +102,8 @@ photo photo_color --channels 3 --epochs 25 --learning-rate 2e-4 --patch-size 96 
 # computes what the old one did; 1.3x the work per pixel): +0.05-0.07 dB at every sigma.
 photo photo_color --channels 3 --epochs 50 --learning-rate 3e-4 --patch-size 96 --batch-size 8 --seed 7 \
     --equalize-sigmas --option 'widths=[48,96,128,192]' --init "$out/photo_color.keras"
+# A sixth, from the fifth's end at a third of its learning rate: +0.03-0.04 dB at every sigma.
+photo photo_color --channels 3 --epochs 28 --learning-rate 1e-4 --patch-size 96 --batch-size 8 --seed 8 \
+    --equalize-sigmas --init "$out/photo_color.keras"
 
 echo "total $(( $(date +%s) - start ))s"
