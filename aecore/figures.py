@@ -121,13 +121,14 @@ def points_and_planes(points, reconstructions, pca_projection, title="3-D points
 
 
 def fit_for_display(image, max_side=1200):
-    """`image` (values in [0, 1]) as 8-bit, shrunk (area-averaged) so its long side is at most `max_side`.
+    """`image` as 8-bit, shrunk (area-averaged) so its long side is at most `max_side`.
 
-    Used to show a big photo on a page; downloads keep the full resolution.
+    `image` is 8-bit already (taken as it is) or floating point in [0, 1]. Used to show a big photo on
+    a page; downloads keep the full resolution.
     """
     from PIL import Image
 
-    pixels = (np.clip(np.asarray(image, np.float32), 0, 1) * 255).round().astype(np.uint8)
+    pixels = as_8_bit(image)
     if pixels.ndim == 3 and pixels.shape[-1] == 1:
         pixels = pixels[..., 0]
     height, width = pixels.shape[:2]
@@ -151,16 +152,26 @@ def before_after(before, after, position):
     return np.clip(combined, 0, 1)
 
 
+def as_8_bit(image):
+    """`image` as uint8: 8-bit input as it is, floating point taken as [0, 1] (clipped, rounded)."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    return (np.clip(image.astype(np.float32), 0, 1) * 255).round().astype(np.uint8)
+
+
 def zoom_crop(image, centre_x, centre_y, size=160, scale=2):
-    """A `size` x `size` crop of `image` around (centre_x, centre_y) (fractions of width and height), pixels repeated `scale` times."""
-    image = np.asarray(image, np.float32)
+    """A `size` x `size` crop of `image` around (centre_x, centre_y) (fractions of width and height), pixels repeated `scale` times, as 8-bit.
+
+    `image` is 8-bit or floating point in [0, 1], as for `fit_for_display`; only the crop is converted.
+    """
+    image = np.asarray(image)
     height, width = image.shape[:2]
     side_h, side_w = min(size, height), min(size, width)
     top = int(np.clip(round(centre_y * height - side_h / 2), 0, height - side_h))
     left = int(np.clip(round(centre_x * width - side_w / 2), 0, width - side_w))
-    crop = image[top : top + side_h, left : left + side_w]
-    repeat = (scale, scale) + (1,) * (crop.ndim - 2)
-    return np.kron(crop, np.ones(repeat, np.float32)) if scale > 1 else crop
+    crop = as_8_bit(image[top : top + side_h, left : left + side_w])
+    return crop.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
 def score_histograms(normal_scores, anomalous_scores, threshold=None, title="Anomaly scores of the test images"):

@@ -133,8 +133,8 @@ def show(result, number):
                               format_func=lambda s: f"{s}x")
         size = 320 // scale
         left, right = st.columns(2)
-        left.image(zoom_crop(before / 255, x / 100, y / 100, size, scale), caption=f"input, {size} x {size} px at {scale}x")
-        right.image(zoom_crop(result["output"] / 255, x / 100, y / 100, size, scale),
+        left.image(zoom_crop(before, x / 100, y / 100, size, scale), caption=f"input, {size} x {size} px at {scale}x")
+        right.image(zoom_crop(result["output"], x / 100, y / 100, size, scale),
                     caption=f"denoised, {size} x {size} px at {scale}x")
     stem = safe_file_name(result["name"]).rsplit(".", 1)[0]
     st.download_button(f"Download the denoised photo ({width} x {height} PNG)", to_png(result["output"] / 255),

@@ -60,7 +60,7 @@ def test_zoom_crop_stays_inside_and_repeats_pixels():
     image = np.arange(20 * 30, dtype=np.float32).reshape(20, 30) / 600
     crop = zoom_crop(image, 1.0, 0.0, size=8, scale=2)
     assert crop.shape == (16, 16)
-    np.testing.assert_array_equal(crop[::2, ::2], image[:8, -8:])
+    np.testing.assert_array_equal(crop[::2, ::2], (image[:8, -8:] * 255).round().astype(np.uint8))
 
 
 def test_fit_for_display_shrinks_long_photos_to_8_bit():
@@ -69,3 +69,16 @@ def test_fit_for_display_shrinks_long_photos_to_8_bit():
     shown = fit_for_display(np.ones((300, 2400, 1), np.float32), max_side=600)
     assert shown.shape == (75, 600) and shown.dtype == np.uint8 and (shown == 255).all()
     assert fit_for_display(np.zeros((10, 10, 3), np.float32)).shape == (10, 10, 3)
+
+
+def test_display_helpers_take_8_bit_photos_as_they_are():
+    """The page keeps its results as uint8; showing them must not read 0-255 as 0-1 (which shows white)."""
+    from aecore.figures import fit_for_display, zoom_crop
+
+    photo = np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(fit_for_display(photo), photo)
+    assert fit_for_display(photo, max_side=30).mean() == pytest.approx(photo.mean(), abs=1)
+    crop = zoom_crop(photo, 0.0, 0.0, size=8, scale=2)
+    assert crop.dtype == np.uint8 and crop.shape == (16, 16, 3)
+    np.testing.assert_array_equal(crop[::2, ::2], photo[:8, :8])
+    np.testing.assert_array_equal(zoom_crop(photo / 255, 0.0, 0.0, size=8, scale=1), photo[:8, :8])

@@ -150,3 +150,28 @@ def test_colour_jpegs_with_subsampled_chroma_go_to_the_model_trained_on_them(app
     captions = [c.value for c in at.caption if " px · " in c.value]
     assert "d_photo_color" in captions[0] and "d_photo_color" in captions[1], captions
     assert not any("half resolution" in info.value for info in at.info)
+
+
+def test_every_view_shows_the_photo_in_its_own_tones(app_env, monkeypatch):
+    """The side-by-side, before/after and zoom views look like the photo, not a white field."""
+    import streamlit as st
+    from streamlit.elements.image import ImageMixin
+
+    shown, original = [], ImageMixin.image
+
+    def recording(self, image, *args, **kwargs):
+        shown.append(np.asarray(image))
+        return original(self, image, *args, **kwargs)
+
+    monkeypatch.setattr(ImageMixin, "image", recording)
+    monkeypatch.setattr(st, "image", lambda *args, **kwargs: recording(st._main, *args, **kwargs))
+    photo = photo_bytes(120, 200)
+    at = open_photo_page()
+    shown.clear()  # Home's pictures
+    at.file_uploader(key="denoise_upload").set_value([("photo.png", photo, "image/png")]).run()
+    assert_clean(at)
+    assert len(shown) == 5
+    mean = np.asarray(Image.open(io.BytesIO(photo))).mean()
+    for image in shown:  # uint8, about as bright as the photo (a denoised photo keeps its mean)
+        as_255 = image if image.dtype == np.uint8 else image * 255
+        assert abs(as_255.mean() - mean) < 10, (image.dtype, as_255.mean(), mean)
