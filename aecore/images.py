@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover - pillow-heif is in requirements.txt
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one uploaded file, a zip included (Streamlit's own cap is set a little above)
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one image file
 MAX_PIXELS = 8192 * 6144  # width x height of one image (a 50-megapixel phone photo), checked before decoding
+JPEG_MAX_PIXELS = 2 * MAX_PIXELS  # a bigger JPEG is decoded at 1/2, 1/4 or 1/8 scale, in at most MAX_PIXELS
 WORKING_PIXELS = 4096 * 4096  # larger images are shrunk to this many pixels as they are decoded
 MAX_REQUEST_IMAGES = 1000  # images read in one request, over all its files and zips
 REQUEST_PIXELS = 16 * WORKING_PIXELS  # pixels (as declared) decoded in one request: 268 megapixels
@@ -59,8 +60,10 @@ def load_image(data: bytes, color: bool = False, max_pixels: int = WORKING_PIXEL
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ImageError(f"the image is {width} x {height} pixels; the limit is {MAX_PIXELS:,} pixels in all")
+            if width * height > (JPEG_MAX_PIXELS if image.format == "JPEG" else MAX_PIXELS):
+                raise ImageError(f"the image is {width} x {height} pixels ({width * height / 1e6:.0f} megapixels); "
+                                 f"this app reads up to {MAX_PIXELS / 1e6:.0f} megapixels "
+                                 f"({JPEG_MAX_PIXELS / 1e6:.0f} in a JPEG): scale it down and upload it again")
             if width < 1 or height < 1:
                 raise ImageError("the image has no pixels")
             with _large_decodes if width * height > LARGE_PIXELS else contextlib.nullcontext():
@@ -83,7 +86,10 @@ def _decode(image: Image.Image, color: bool, max_pixels: int) -> np.ndarray:
     width, height = image.size
     image.seek(0)  # the first frame of an animation
     if width * height > max_pixels and image.format == "JPEG":
-        scale = (max_pixels / (width * height)) ** 0.5
+        # draft decodes at the smallest 1/2^k scale at least this big, so under 4x it: over MAX_PIXELS,
+        # a quarter of it keeps the decoded pixels under MAX_PIXELS
+        target = max_pixels if width * height <= MAX_PIXELS else min(max_pixels, MAX_PIXELS // 4)
+        scale = (target / (width * height)) ** 0.5
         image.draft(image.mode, (int(width * scale) + 1, int(height * scale) + 1))
     image.load()
     return _pixels(ImageOps.exif_transpose(image), color, max_pixels)

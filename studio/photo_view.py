@@ -83,7 +83,7 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
         store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
                           noisy=as_bytes(result.noisy), output=as_bytes(result.output),
                           notes=[note for note in (item.note, None if sigma else jpeg_note(item, entry), *result.notes) if note],
-                          sigma=result.estimated_sigma, seconds=result.seconds,
+                          scaled=item.note is not None, sigma=result.estimated_sigma, seconds=result.seconds,
                           scores=result.scores() if sigma else None, added=sigma, ensemble=ensemble)
         while len(store) > limits.kept:
             store.pop(next(iter(store)))
@@ -189,7 +189,10 @@ def render(picked):
         if not results:
             st.error("None of the uploads could be used as a photo.")
             return
-        st.success(f"Denoised {len(results)} photo(s) at full resolution.")
+        scaled = sum(r["scaled"] for r in results)
+        st.success(f"Denoised {len(results)} photo(s) at full resolution." if not scaled else
+                   f"Denoised {len(results)} photo(s): {len(results) - scaled} at full resolution, {scaled} scaled "
+                   "down to the pixel limit first (see the note under each).")
         if len(results) > 1:
             st.download_button("Download all denoised photos (.zip)",
                                to_zip((f"{n:03d}_{safe_file_name(r['name']).rsplit('.', 1)[0]}_denoised.png",

@@ -85,8 +85,21 @@ def test_truncated_png_is_reported(digit):
 def test_huge_declared_size_is_refused_before_decoding():
     side = int(MAX_PIXELS**0.5) + 100
     data = encode(Image.new("1", (side, side)))  # a few kB of 1-bit PNG, too many pixels
-    with pytest.raises(ImageError, match="limit"):
+    with pytest.raises(ImageError, match="megapixels"):
         load_image(data)
+
+
+def test_a_jpeg_over_the_pixel_limit_is_read_at_a_reduced_scale():
+    """A 63-megapixel camera JPEG is decoded at 1/2 scale (in draft mode) and shrunk, not refused."""
+    from aecore.images import WORKING_PIXELS
+
+    photo = Image.new("L", (9000, 7000), 200)
+    photo.paste(20, (0, 0, 4500, 7000))  # left half dark
+    pixels = load_image(encode(photo, "JPEG"))
+    height, width = pixels.shape
+    assert height * width <= WORKING_PIXELS and abs(width / height - 9000 / 7000) < 0.01
+    assert abs(pixels[:, : width // 2 - 8].mean() - 20 / 255) < 0.02
+    assert abs(pixels[:, width // 2 + 8 :].mean() - 200 / 255) < 0.02
 
 
 def test_image_error_is_a_value_error():

@@ -126,6 +126,8 @@ def test_a_photo_over_the_limit_is_scaled_down_and_says_so(app_env, monkeypatch)
     assert_clean(at)
     assert any("scaled down from 160 x 100 to 80 x 50 pixels" in info.value for info in at.info)
     assert any("80 x 50 px" in caption.value for caption in at.caption)
+    assert [s.value for s in at.success] == ["Denoised 1 photo(s): 0 at full resolution, 1 scaled down to the pixel "
+                                             "limit first (see the note under each)."]
 
 
 def test_colour_jpegs_with_subsampled_chroma_go_to_the_model_trained_on_them(app_env, tmp_path, monkeypatch):
