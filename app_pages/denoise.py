@@ -32,8 +32,7 @@ digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_n
 add_noise_first = controls.toggle("Add noise first", value=False, key="denoise_add_noise",
                                   help="to see how the model copes; metrics compare with the clean prepared image")
 noise, seed = noise_controls(controls) if add_noise_first else (None, 0)
-if photo_view.photo_models():
-    controls.caption("Photos? Pick a photo model in the sidebar to denoise them at full size and in colour.")
+photo_view.offer_photo_switch(controls)
 
 if not uploads:
     view.info("Upload one or more images (or a zip) to denoise them with the picked model.")

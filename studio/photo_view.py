@@ -19,6 +19,9 @@ from studio import models
 from studio.limits import photo_denoising_slots, photo_limits
 from studio.text import plain
 
+SAMPLE_SIGMA = 25  # noise added to the (clean) sample photo when Add noise first is off
+MIN_SIDE = 16  # smaller uploads are refused with a note: there is nothing to denoise in them
+
 
 def trained_for_jpeg(card):
     """Whether a photo model's card has a stage trained on noisy patches saved as 4:2:0 JPEG."""
@@ -159,10 +162,13 @@ def render(picked):
                                help="denoise the photo in all eight flips and quarter turns and average them: "
                                     "0.1-0.2 dB better (see the README's benchmark)")
     if not uploads and not controls.toggle("Try a sample photo", key="photo_sample",
-                                           help="scikit-learn's 'china.jpg', with noise added if you turn it on above"):
+                                           help="scikit-learn's 'china.jpg' with noise of sigma 25 added, or of the "
+                                                "sigma above when Add noise first is on"):
         view.info("Upload a noisy photo to denoise it at full resolution, or try the sample photo. "
                   "To see how well it works, upload a clean photo and turn on **Add noise first**.")
         return
+    if not uploads and not add_noise_first:
+        sigma = SAMPLE_SIGMA  # the sample photo is clean: without noise there would be nothing to see
     with view:
         results, problems, held, budget = [], [], 0, RequestBudget()
         bar = st.progress(0.0, text="Reading uploads…")
@@ -173,6 +179,10 @@ def render(picked):
             for index, item in enumerate(items):
                 if item.error:
                     problems.append(f"{item.name}: {item.error}")
+                    continue
+                if min(item.image.shape[:2]) < MIN_SIDE:
+                    problems.append(f"{item.name}: {item.image.shape[1]} x {item.image.shape[0]} pixels is too small "
+                                    f"to denoise; a photo needs at least {MIN_SIDE} pixels on each side")
                     continue
                 pixels = item.image.shape[0] * item.image.shape[1]
                 if held + pixels > limits.request_pixels:
@@ -200,6 +210,17 @@ def render(picked):
                                "denoised.zip", mime="application/zip", key="photo_download_all")
         for number, result in enumerate(results, start=1):
             show(result, number)
+
+
+def offer_photo_switch(where):
+    """Under a digit model, before any upload: a button to the photo model, for people who came with photos."""
+    models = photo_models()
+    key = models.get(3) or models.get(1)
+    if key is not None:
+        where.button(f"Photos? Switch to {key}", key="switch_to_photo_model_early", icon=":material/photo_camera:",
+                     help="this model only knows 28 x 28 digits and clothes; the photo model denoises photos at "
+                          "full resolution and in colour",
+                     on_click=lambda: st.session_state.update(model=key))
 
 
 def offer_photo_model(names):

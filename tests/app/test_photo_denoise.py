@@ -77,6 +77,16 @@ def test_the_sample_photo_works_without_an_upload(app_env):
     assert_clean(at)
     assert any("Denoised 1 photo(s)" in s.value for s in at.success)
     assert any("640 x 427 px" in c.value for c in at.caption)
+    assert [m.value for m in at.metric][:1] == ["sigma 25"]  # the clean sample gets noise, and scores
+
+
+def test_a_photo_too_small_to_denoise_is_named_and_refused(app_env):
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("dot.png", photo_bytes(1, 1), "image/png"),
+                                                      ("fine.png", photo_bytes(40, 48), "image/png")]).run()
+    assert_clean(at)
+    assert "dot.png: 1 x 1 pixels is too small to denoise" in plain_text(at.warning)
+    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
 
 
 def test_a_broken_file_is_named_and_the_rest_go_through(app_env):
@@ -102,6 +112,14 @@ def test_pages_without_a_photo_view_point_to_the_denoise_page(app_env):
     at.switch_page("app_pages/latent.py").run()
     assert any("photo denoiser" in info.value for info in at.info)
     assert "PSNR on held-out wallpapers" in at.sidebar.caption[0].value
+
+
+def test_the_digit_denoise_page_offers_the_photo_model_before_any_upload(app_env):
+    at = open_app("app_pages/denoise.py")
+    at.button(key="switch_to_photo_model_early").click().run()
+    assert_clean(at)
+    assert at.sidebar.selectbox(key="model").value == PHOTO
+    assert any("Upload a noisy photo" in info.value for info in at.info)
 
 
 def test_a_photo_sent_to_a_digit_model_gets_a_way_to_the_photo_model(app_env):
