@@ -8,7 +8,7 @@ from aecore.images import read_uploads, safe_file_name, to_png, to_zip
 from aecore.metrics import summarize
 from studio import common, photo_view
 from studio.noise_controls import noise_controls
-from studio.text import plain
+from studio.text import counted, plain
 
 SHOWN = 24  # result rows drawn on the page; the zip download holds every result
 DIGIT_PIXELS = 1 << 20  # a digit model sees 28 x 28: a megapixel copy of each upload is plenty
@@ -72,8 +72,8 @@ with view:
     prepared = np.stack([result.reference for _, result in results])
     outputs = np.stack([result.output for _, result in results])
     overall = summarize(prepared, outputs, ["mse", "psnr", "ssim"])
-    st.success(f"Denoised {len(results)} image(s). Mean PSNR {overall['psnr']:.2f} dB, "
-               f"SSIM {overall['ssim']:.3f} against the prepared input.")
+    st.success(f"Denoised {counted(len(results), 'image')}. Mean PSNR {overall['psnr']:.2f} dB, "
+               f"SSIM {overall['ssim']:.3f} against each upload as prepared for the model.")
     stems = [safe_file_name(name).rsplit(".", 1)[0] for name, _ in results]
     st.download_button("Download all denoised images (.zip)",
                        to_zip((f"{number:03d}_{stem}_denoised.png", output)

@@ -13,18 +13,25 @@ st.markdown(
     "**decoder** rebuilds the image from the code alone. Train it on noisy inputs with clean targets and "
     "it becomes a **denoiser**; look at its codes and you see how it organises the data."
 )
-st.graphviz_chart(
-    """digraph {
-        rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
-        input [label="input image\\n784 pixels"]; encoder [label="encoder"];
-        code [label="code\\n(a few numbers)", fillcolor="#fde8c8"]; decoder [label="decoder"];
-        output [label="reconstruction\\n784 pixels"];
-        input -> encoder -> code -> decoder -> output;
-    }""",
-    width="content",
-)
+DIGIT_DIAGRAM = """digraph {
+    rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
+    input [label="input image\\n784 pixels"]; encoder [label="encoder"];
+    code [label="code\\n(a few numbers)", fillcolor="#fde8c8"]; decoder [label="decoder"];
+    output [label="reconstruction\\n784 pixels"];
+    input -> encoder -> code -> decoder -> output;
+}"""
+# A photo model is fully convolutional: its code is a map of features, and skips carry detail past it.
+PHOTO_DIAGRAM = """digraph {
+    rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
+    input [label="noisy photo\\nany size"]; encoder [label="encoder\\n(strided convolutions)"];
+    code [label="code\\n(feature maps at 1/8 size)", fillcolor="#fde8c8"];
+    decoder [label="decoder\\n(upsampling)"]; output [label="denoised photo\\nsame size"];
+    input -> encoder -> code -> decoder -> output;
+    encoder -> decoder [label="skips", style=dashed, fontname="sans-serif"];
+}"""
 
 entry = models.current_model(load=False)  # its card: on a fresh server the model is still loading
+st.graphviz_chart(PHOTO_DIAGRAM if entry is not None and entry.is_photo_model else DIGIT_DIAGRAM, width="content")
 if entry is None:
     st.info(
         "There are no pretrained models in `pretrained/` yet, and none trained in this session. "

@@ -27,7 +27,7 @@ def main(model="photo_color", out=ROOT / "docs/screenshot-denoise-photo.png"):
         page.locator(IDLE).wait_for()
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
             str(ROOT / "docs/examples/noisy_coffee.jpg"))
-        page.get_by_text("Denoised 1 photo(s)").wait_for()
+        page.get_by_text("Denoised 1 photo").wait_for()
         page.locator(IDLE).wait_for()
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out), full_page=True)

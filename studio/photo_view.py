@@ -17,7 +17,7 @@ from aecore.figures import before_after, fit_for_display, zoom_crop
 from aecore.images import RequestBudget, Upload, is_gray, read_upload, safe_file_name, to_png, to_zip
 from studio import models
 from studio.limits import photo_denoising_slots, photo_limits
-from studio.text import plain
+from studio.text import counted, plain
 
 SAMPLE_SIGMA = 25  # noise added to the (clean) sample photo when Add noise first is off
 MIN_SIDE = 16  # smaller uploads are refused with a note: there is nothing to denoise in them
@@ -200,9 +200,9 @@ def render(picked):
             st.error("None of the uploads could be used as a photo.")
             return
         scaled = sum(r["scaled"] for r in results)
-        st.success(f"Denoised {len(results)} photo(s) at full resolution." if not scaled else
-                   f"Denoised {len(results)} photo(s): {len(results) - scaled} at full resolution, {scaled} scaled "
-                   "down to the pixel limit first (see the note under each).")
+        st.success(f"Denoised {counted(len(results), 'photo')} at full resolution." if not scaled else
+                   f"Denoised {counted(len(results), 'photo')}: {len(results) - scaled} at full resolution, "
+                   f"{scaled} scaled down to the pixel limit first (see the note under each).")
         if len(results) > 1:
             st.download_button("Download all denoised photos (.zip)",
                                to_zip((f"{n:03d}_{safe_file_name(r['name']).rsplit('.', 1)[0]}_denoised.png",
@@ -219,7 +219,7 @@ def offer_photo_switch(where):
     if key is not None:
         where.button(f"Photos? Switch to {key}", key="switch_to_photo_model_early", icon=":material/photo_camera:",
                      help="this model only knows 28 x 28 digits and clothes; the photo model denoises photos at "
-                          "full resolution and in colour",
+                          "full resolution, in colour or in gray",
                      on_click=lambda: st.session_state.update(model=key))
 
 
@@ -233,7 +233,7 @@ def offer_photo_model(names):
     if key is None:
         st.info(message + " No photo model is installed here.", icon=":material/photo_camera:")
         return
-    st.info(message + f" The photo model {plain(key)} denoises photos at full resolution and in colour.",
+    st.info(message + f" The photo model {plain(key)} denoises photos at full resolution, in colour or in gray.",
             icon=":material/photo_camera:")
     st.button(f"Switch to {key}", key="switch_to_photo_model", type="primary",
               on_click=lambda: st.session_state.update(model=key))

@@ -7,6 +7,7 @@ The Train page and the Anomaly detection page both start runs (`studio.runs`) an
 import streamlit as st
 
 from studio import models, runs
+from studio.text import counted
 
 STATUS_SECONDS = 0.5  # how often Stop and the progress line redraw while a run goes on
 
@@ -18,7 +19,7 @@ def run_status(run):
         st.error(f"Training failed: {job.error}")
     elif job.done:
         verb = "stopped early" if job.status == "stopped" else "finished"
-        st.success(f"Training {verb} after {job.result.epochs_run} epoch(s) in {job.result.seconds:.1f} s. "
+        st.success(f"Training {verb} after {counted(job.result.epochs_run, 'epoch')} in {job.result.seconds:.1f} s. "
                    f"The model **{run.name}** is now in the sidebar picker.")
     elif job.result is not None:
         st.progress(1.0, text=f"scoring on {runs.SCORED_TEST_IMAGES:,} test images and saving the model…")

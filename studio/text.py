@@ -13,3 +13,8 @@ _ESCAPES = {ord(mark): "\\" + mark for mark in string.punctuation}
 def plain(text):
     """`text` escaped so Streamlit's Markdown shows it exactly as written: no links, emphasis, icons or HTML."""
     return str(text).translate(_ESCAPES).replace("\n", " ")
+
+
+def counted(number, noun, plural=None):
+    """`number` with `noun` in the right number: "1 photo", "2 photos", "3 epochs"."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"

@@ -34,7 +34,7 @@ def test_a_colour_photo_comes_back_at_full_size_with_its_views_and_download(app_
     at.file_uploader(key="denoise_upload").set_value([("noisy photo.jpg", photo_bytes(120, 200, "JPEG", 0.1),
                                                        "image/jpeg")]).run()
     assert_clean(at)
-    assert any("Denoised 1 photo(s) at full resolution" in s.value for s in at.success)
+    assert any("Denoised 1 photo at full resolution" in s.value for s in at.success)
     assert any("200 x 120 px" in c.value for c in at.caption)
     assert any("estimated noise of its input" in c.value for c in at.caption)
     labels = [button.label for button in at.get("download_button")]
@@ -75,7 +75,7 @@ def test_the_sample_photo_works_without_an_upload(app_env):
     assert any("Upload a noisy photo" in info.value for info in at.info)
     at.toggle(key="photo_sample").set_value(True).run()
     assert_clean(at)
-    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
+    assert any("Denoised 1 photo" in s.value for s in at.success)
     assert any("640 x 427 px" in c.value for c in at.caption)
     assert [m.value for m in at.metric][:1] == ["sigma 25"]  # the clean sample gets noise, and scores
 
@@ -86,7 +86,7 @@ def test_a_photo_too_small_to_denoise_is_named_and_refused(app_env):
                                                       ("fine.png", photo_bytes(40, 48), "image/png")]).run()
     assert_clean(at)
     assert "dot.png: 1 x 1 pixels is too small to denoise" in plain_text(at.warning)
-    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
+    assert any("Denoised 1 photo" in s.value for s in at.success)
 
 
 def test_a_broken_file_is_named_and_the_rest_go_through(app_env):
@@ -98,7 +98,7 @@ def test_a_broken_file_is_named_and_the_rest_go_through(app_env):
     assert_clean(at)
     assert "[ok](https://evil.example).png" in plain_text(at.warning)
     assert "\\[ok\\]\\(" in at.warning[0].value  # escaped: shown as text, never as a link
-    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
+    assert any("Denoised 1 photo" in s.value for s in at.success)
 
 
 def test_pages_without_a_photo_view_point_to_the_denoise_page(app_env):
@@ -131,7 +131,7 @@ def test_a_photo_sent_to_a_digit_model_gets_a_way_to_the_photo_model(app_env):
     at.button(key="switch_to_photo_model").click().run()
     assert_clean(at)
     assert at.sidebar.selectbox(key="model").value == PHOTO
-    assert any("Denoised 1 photo(s)" in s.value for s in at.success)
+    assert any("Denoised 1 photo" in s.value for s in at.success)
 
 
 def test_a_photo_over_the_limit_is_scaled_down_and_says_so(app_env, monkeypatch):
@@ -144,7 +144,7 @@ def test_a_photo_over_the_limit_is_scaled_down_and_says_so(app_env, monkeypatch)
     assert_clean(at)
     assert any("scaled down from 160 x 100 to 80 x 50 pixels" in info.value for info in at.info)
     assert any("80 x 50 px" in caption.value for caption in at.caption)
-    assert [s.value for s in at.success] == ["Denoised 1 photo(s): 0 at full resolution, 1 scaled down to the pixel "
+    assert [s.value for s in at.success] == ["Denoised 1 photo: 0 at full resolution, 1 scaled down to the pixel "
                                              "limit first (see the note under each)."]
 
 
@@ -195,3 +195,12 @@ def test_every_view_shows_the_photo_in_its_own_tones(app_env, monkeypatch):
     for image in shown:  # uint8, about as bright as the photo (a denoised photo keeps its mean)
         as_255 = image if image.dtype == np.uint8 else image * 255
         assert abs(as_255.mean() - mean) < 10, (image.dtype, as_255.mean(), mean)
+
+
+def test_home_draws_the_photo_models_diagram_for_a_photo_model(app_env):
+    at = open_app()
+    digit_chart = at.get("graphviz_chart")[0].proto.spec
+    at.sidebar.selectbox(key="model").set_value(PHOTO).run()
+    photo_chart = at.get("graphviz_chart")[0].proto.spec
+    assert "784 pixels" in digit_chart and "784 pixels" not in photo_chart
+    assert "any size" in photo_chart and "skips" in photo_chart
