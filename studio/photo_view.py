@@ -15,12 +15,14 @@ import streamlit as st
 from aecore.denoise import denoise, is_photo_model
 from aecore.figures import before_after, fit_for_display, zoom_crop
 from aecore.images import RequestBudget, Upload, is_gray, read_upload, safe_file_name, to_png, to_zip
-from studio import models
+from studio import models, settings
 from studio.limits import photo_denoising_slots, photo_limits
+from studio.settings import PHOTO_DEFAULTS
 from studio.text import counted, plain
 
 SAMPLE_SIGMA = 25  # noise added to the (clean) sample photo when Add noise first is off
 MIN_SIDE = 16  # smaller uploads are refused with a note: there is nothing to denoise in them
+LAST_SHOWN = "photo_last_shown"  # store keys of the photos last shown, to show again after a page switch
 
 
 def trained_for_jpeg(card):
@@ -147,6 +149,9 @@ def show(result, number):
 def render(picked):
     """The page body when the picked model is a photo model."""
     limits = photo_limits()
+    settings.restore(PHOTO_DEFAULTS)  # what this visitor set before visiting other pages
+    # Streamlit forgets an uploader's files when the page is left; its state is gone on the way back
+    returning = "denoise_upload" not in st.session_state
     controls, view = st.columns([1, 3])
     uploads = controls.file_uploader(
         "Photos, or a zip of photos (50 MB a file at most)", accept_multiple_files=True, key="denoise_upload",
@@ -155,15 +160,26 @@ def render(picked):
     )
     add_noise_first = controls.toggle("Add noise first", key="photo_add_noise",
                                       help="add Gaussian noise to a clean photo, to measure PSNR and SSIM against it")
-    sigma = controls.slider("Noise sigma (0-255 scale)", 0, 50, 25, key="photo_sigma", disabled=not add_noise_first)
-    seed = controls.number_input("Noise seed", 0, 10**6, 0, key="photo_seed", disabled=not add_noise_first)
+    sigma = controls.slider("Noise sigma (0-255 scale)", 0, 50, key="photo_sigma", disabled=not add_noise_first)
+    seed = controls.number_input("Noise seed", 0, 10**6, key="photo_seed", disabled=not add_noise_first)
     sigma = sigma if add_noise_first else 0
     ensemble = controls.toggle("Best quality (about 8x slower)", key="photo_best",
                                help="denoise the photo in all eight flips and quarter turns and average them: "
                                     "0.1-0.2 dB better (see the README's benchmark)")
-    if not uploads and not controls.toggle("Try a sample photo", key="photo_sample",
-                                           help="scikit-learn's 'china.jpg' with noise of sigma 25 added, or of the "
-                                                "sigma above when Add noise first is on"):
+    sample = not uploads and controls.toggle("Try a sample photo", key="photo_sample",
+                                             help="scikit-learn's 'china.jpg' with noise of sigma 25 added, or "
+                                                  "of the sigma above when Add noise first is on")
+    settings.save(list(PHOTO_DEFAULTS))
+    store = results_store()
+    last = [store[key] for key in st.session_state.get(LAST_SHOWN, []) if key in store]
+    if not uploads and not sample and returning and last:
+        view.info("Your last results, kept while you were on other pages. Upload the photos again to denoise "
+                  "them with other settings.", icon=":material/history:")
+        with view:
+            show_results(last)
+        return
+    st.session_state[LAST_SHOWN] = []
+    if not uploads and not sample:
         view.info("Upload a noisy photo to denoise it at full resolution, or try the sample photo. "
                   "To see how well it works, upload a clean photo and turn on **Add noise first**.")
         return
@@ -193,23 +209,29 @@ def render(picked):
                 source = hashlib.sha1(data).hexdigest() if upload else "sample"
                 key = (source, index, picked.key, sigma, int(seed), ensemble)
                 results.append(denoised(item, picked, sigma, int(seed), ensemble, key, bar))
+                st.session_state[LAST_SHOWN].append(key)
         bar.empty()
         for problem in problems:
             st.warning(plain(problem), icon=":material/broken_image:")
         if not results:
             st.error("None of the uploads could be used as a photo.")
             return
-        scaled = sum(r["scaled"] for r in results)
-        st.success(f"Denoised {counted(len(results), 'photo')} at full resolution." if not scaled else
-                   f"Denoised {counted(len(results), 'photo')}: {len(results) - scaled} at full resolution, "
-                   f"{scaled} scaled down to the pixel limit first (see the note under each).")
-        if len(results) > 1:
-            st.download_button("Download all denoised photos (.zip)",
-                               to_zip((f"{n:03d}_{safe_file_name(r['name']).rsplit('.', 1)[0]}_denoised.png",
-                                       r["output"] / 255) for n, r in enumerate(results, start=1)),
-                               "denoised.zip", mime="application/zip", key="photo_download_all")
-        for number, result in enumerate(results, start=1):
-            show(result, number)
+        show_results(results)
+
+
+def show_results(results):
+    """The banner, a zip of them all when there are several, and each photo's views and download."""
+    scaled = sum(r["scaled"] for r in results)
+    st.success(f"Denoised {counted(len(results), 'photo')} at full resolution." if not scaled else
+               f"Denoised {counted(len(results), 'photo')}: {len(results) - scaled} at full resolution, "
+               f"{scaled} scaled down to the pixel limit first (see the note under each).")
+    if len(results) > 1:
+        st.download_button("Download all denoised photos (.zip)",
+                           to_zip((f"{n:03d}_{safe_file_name(r['name']).rsplit('.', 1)[0]}_denoised.png",
+                                   r["output"] / 255) for n, r in enumerate(results, start=1)),
+                           "denoised.zip", mime="application/zip", key="photo_download_all")
+    for number, result in enumerate(results, start=1):
+        show(result, number)
 
 
 def offer_photo_switch(where):

@@ -24,6 +24,13 @@ TRAIN_DEFAULTS = {
     "train_noise": "none",
     "train_noise_level": 0.4,
 }
+PHOTO_DEFAULTS = {  # the Denoise page's photo controls
+    "photo_add_noise": False,
+    "photo_sigma": 25,
+    "photo_seed": 0,
+    "photo_best": False,
+    "photo_sample": False,
+}
 
 
 def restore(defaults):
@@ -39,5 +46,5 @@ def restore(defaults):
 
 
 def save(keys):
-    """After the widgets drew: remember their values for the next visit to the page."""
-    st.session_state.setdefault(SAVED, {}).update({key: st.session_state[key] for key in keys})
+    """After the widgets drew: remember their values for the next visit to the page (those not drawn keep theirs)."""
+    st.session_state.setdefault(SAVED, {}).update({key: st.session_state[key] for key in keys if key in st.session_state})

@@ -204,3 +204,31 @@ def test_home_draws_the_photo_models_diagram_for_a_photo_model(app_env):
     photo_chart = at.get("graphviz_chart")[0].proto.spec
     assert "784 pixels" in digit_chart and "784 pixels" not in photo_chart
     assert "any size" in photo_chart and "skips" in photo_chart
+
+
+def test_photo_settings_survive_a_page_switch(app_env):
+    at = open_photo_page()
+    at.toggle(key="photo_add_noise").set_value(True).run()
+    at.slider(key="photo_sigma").set_value(40)
+    at.number_input(key="photo_seed").set_value(7)
+    at.toggle(key="photo_best").set_value(True).run()
+    for page in ("app_pages/home.py", "app_pages/latent.py", "app_pages/denoise.py"):
+        at.switch_page(page).run()
+        assert_clean(at)
+    assert at.toggle(key="photo_add_noise").value and at.toggle(key="photo_best").value
+    assert at.slider(key="photo_sigma").value == 40 and at.number_input(key="photo_seed").value == 7
+
+
+def test_results_are_shown_again_after_a_page_switch_and_go_when_the_upload_is_removed(app_env):
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("mine.png", photo_bytes(64, 96), "image/png")]).run()
+    downloads = [button.label for button in at.get("download_button")]
+    for page in ("app_pages/home.py", "app_pages/denoise.py"):
+        at.switch_page(page).run()
+        assert_clean(at)
+    assert any("Your last results" in info.value for info in at.info)
+    assert any("Denoised 1 photo" in s.value for s in at.success)
+    assert [button.label for button in at.get("download_button")] == downloads
+    at.run()  # the uploader is on the page now, and empty: the visitor removed the photo
+    assert not at.success and not at.get("download_button")
+    assert any("Upload a noisy photo" in info.value for info in at.info)
