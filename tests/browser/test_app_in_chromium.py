@@ -181,6 +181,14 @@ def test_a_noisy_colour_photo_comes_back_full_size_in_colour(server, browser, sc
         assert result.size == (1500, 2000) and result.mode == "RGB"
         pixels = np.asarray(result, np.float32)
     assert np.abs(pixels[..., 0] - pixels[..., 2]).mean() > 10  # still in colour
+    # Streamlit forgets uploaded files on a page switch; the results come back with the page
+    page.get_by_role("link", name="Home").click()
+    page.get_by_role("heading", name="Autoencoder Studio").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("link", name="Denoise your images").click()
+    page.get_by_text("Your last results", exact=False).wait_for()
+    page.get_by_role("button", name="Download the denoised photo (1500 x 2000 PNG)").wait_for()
+    assert_no_failure(page)
 
 
 def choose(page, label, option):
