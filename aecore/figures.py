@@ -160,18 +160,40 @@ def as_8_bit(image):
     return (np.clip(image.astype(np.float32), 0, 1) * 255).round().astype(np.uint8)
 
 
+def crop_box(shape, centre_x, centre_y, size):
+    """`(top, left, height, width)` of the `size` x `size` crop around (centre_x, centre_y), kept inside `shape`."""
+    height, width = shape[:2]
+    side_h, side_w = min(size, height), min(size, width)
+    top = int(np.clip(round(centre_y * height - side_h / 2), 0, height - side_h))
+    left = int(np.clip(round(centre_x * width - side_w / 2), 0, width - side_w))
+    return top, left, side_h, side_w
+
+
 def zoom_crop(image, centre_x, centre_y, size=160, scale=2):
     """A `size` x `size` crop of `image` around (centre_x, centre_y) (fractions of width and height), pixels repeated `scale` times, as 8-bit.
 
     `image` is 8-bit or floating point in [0, 1], as for `fit_for_display`; only the crop is converted.
     """
     image = np.asarray(image)
-    height, width = image.shape[:2]
-    side_h, side_w = min(size, height), min(size, width)
-    top = int(np.clip(round(centre_y * height - side_h / 2), 0, height - side_h))
-    left = int(np.clip(round(centre_x * width - side_w / 2), 0, width - side_w))
+    top, left, side_h, side_w = crop_box(image.shape, centre_x, centre_y, size)
     crop = as_8_bit(image[top : top + side_h, left : left + side_w])
     return crop.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def crop_locator(image, centre_x, centre_y, size, width=240, colour=(255, 200, 0)):
+    """The whole of `image` shrunk to `width` pixels across, in RGB, with the `zoom_crop` box drawn on it."""
+    from PIL import Image, ImageDraw
+
+    image = np.asarray(image)
+    top, left, side_h, side_w = crop_box(image.shape, centre_x, centre_y, size)
+    shrink = max(1.0, image.shape[1] / width)
+    pixels = as_8_bit(image)
+    thumbnail = Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[-1] == 1 else pixels).convert("RGB")
+    thumbnail = thumbnail.resize((max(1, round(image.shape[1] / shrink)), max(1, round(image.shape[0] / shrink))),
+                                 Image.Resampling.BOX, reducing_gap=2.0)
+    box = [left / shrink, top / shrink, (left + side_w) / shrink - 1, (top + side_h) / shrink - 1]
+    ImageDraw.Draw(thumbnail).rectangle(box, outline=colour, width=2)
+    return np.asarray(thumbnail)
 
 
 def score_histograms(normal_scores, anomalous_scores, threshold=None, title="Anomaly scores of the test images"):

@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from aecore.denoise import denoise, is_photo_model
-from aecore.figures import before_after, fit_for_display, zoom_crop
+from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
 from aecore.images import RequestBudget, Upload, is_gray, read_upload, safe_file_name, to_png, to_zip
 from studio import models, settings
 from studio.limits import photo_denoising_slots, photo_limits
@@ -131,16 +131,16 @@ def show(result, number):
         position = st.slider("Divider (left: input, right: denoised)", 0, 100, 50, key=f"photo_wipe_{number}")
         st.image(before_after(fit_for_display(before) / 255, fit_for_display(result["output"]) / 255, position / 100))
     with zoom:
-        across, down, magnify = st.columns([2, 2, 1])
+        across, down, magnify, where = st.columns([3, 3, 1, 2])
         x = across.slider("Across", 0, 100, 50, key=f"photo_zoom_x_{number}", help="where the crop is, % of the width")
         y = down.slider("Down", 0, 100, 50, key=f"photo_zoom_y_{number}", help="% of the height")
-        scale = magnify.radio("Pixels shown", [1, 2, 4], index=1, key=f"photo_zoom_scale_{number}", horizontal=True,
-                              format_func=lambda s: f"{s}x")
+        scale = magnify.radio("Pixels shown", [1, 2, 4], key=f"photo_zoom_scale_{number}", format_func=lambda s: f"{s}x")
         size = 320 // scale
         left, right = st.columns(2)
         left.image(zoom_crop(before, x / 100, y / 100, size, scale), caption=f"input, {size} x {size} px at {scale}x")
         right.image(zoom_crop(result["output"], x / 100, y / 100, size, scale),
                     caption=f"denoised, {size} x {size} px at {scale}x")
+        where.image(crop_locator(result["output"], x / 100, y / 100, size), caption="where the crop is")
     stem = safe_file_name(result["name"]).rsplit(".", 1)[0]
     st.download_button(f"Download the denoised photo ({width} x {height} PNG)", to_png(result["output"] / 255),
                        f"{stem}_denoised.png", mime="image/png", key=f"photo_download_{number}")

@@ -82,3 +82,17 @@ def test_display_helpers_take_8_bit_photos_as_they_are():
     assert crop.dtype == np.uint8 and crop.shape == (16, 16, 3)
     np.testing.assert_array_equal(crop[::2, ::2], photo[:8, :8])
     np.testing.assert_array_equal(zoom_crop(photo / 255, 0.0, 0.0, size=8, scale=1), photo[:8, :8])
+
+
+def test_crop_locator_marks_where_the_zoomed_crop_is():
+    from aecore.figures import crop_locator
+
+    photo = np.zeros((400, 800, 1), np.uint8)  # gray, twice as wide as the locator: shrunk by 2
+    shown = crop_locator(photo, 1.0, 1.0, size=100, width=400)
+    assert shown.shape == (200, 400, 3) and shown.dtype == np.uint8
+    marked = np.argwhere(shown.any(axis=-1))
+    # the 100 x 100 crop at the bottom-right corner is a 50 x 50 box there, drawn as its outline
+    assert marked.min(axis=0).tolist() == [150, 350] and marked.max(axis=0).tolist() == [199, 399]
+    assert not shown[160:190, 360:390].any()
+    small = np.full((50, 60, 3), 90, np.uint8)  # smaller than the locator: kept at its size
+    assert crop_locator(small, 0.5, 0.5, size=20).shape == (50, 60, 3)

@@ -40,7 +40,7 @@ def test_a_colour_photo_comes_back_at_full_size_with_its_views_and_download(app_
     labels = [button.label for button in at.get("download_button")]
     assert "Download the denoised photo (200 x 120 PNG)" in labels
     assert [tab.label for tab in at.tabs] == ["Side by side", "Before / after", "1:1 zoom"]
-    assert len(at.image) == 5  # side by side (2), the wipe (1), the zoomed crops (2)
+    assert len(at.image) == 6  # side by side (2), the wipe (1), the zoomed crops (2) and where they are (1)
     at.slider(key="photo_wipe_1").set_value(20).run()  # moving a view does not denoise again
     assert_clean(at)
     assert len(at.session_state["photo_results"]) == 1
@@ -190,7 +190,7 @@ def test_every_view_shows_the_photo_in_its_own_tones(app_env, monkeypatch):
     shown.clear()  # Home's pictures
     at.file_uploader(key="denoise_upload").set_value([("photo.png", photo, "image/png")]).run()
     assert_clean(at)
-    assert len(shown) == 5
+    assert len(shown) == 6
     mean = np.asarray(Image.open(io.BytesIO(photo))).mean()
     for image in shown:  # uint8, about as bright as the photo (a denoised photo keeps its mean)
         as_255 = image if image.dtype == np.uint8 else image * 255
