@@ -115,5 +115,8 @@ photo photo_color --channels 3 --epochs 55 --learning-rate 3e-4 --patch-size 96 
 # +0.03 / +0.04 / +0.05 dB at sigma 15 / 25 / 50.
 photo photo_color --channels 3 --epochs 22 --learning-rate 1.5e-4 --patch-size 128 --batch-size 8 --seed 10 \
     --equalize-sigmas --scales 0.15 1.0 --init "$out/photo_color.keras"
+# A ninth, on 160-pixel patches (5 a batch: the same pixels a step, more context each) from 1e-4.
+photo photo_color --channels 3 --epochs 16 --learning-rate 1e-4 --patch-size 160 --batch-size 5 --seed 11 \
+    --equalize-sigmas --scales 0.15 1.0 --init "$out/photo_color.keras"
 
 echo "total $(( $(date +%s) - start ))s"
