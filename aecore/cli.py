@@ -126,6 +126,9 @@ def make_parser():
                        help="share of patches picked as the most detailed of three candidates")
     photo.add_argument("--jpeg-fraction", type=float, default=0.0,
                        help="share of noisy patches saved as 4:2:0 JPEG (quality 70-95) and read back, as photos are")
+    photo.add_argument("--mix", choices=["camera"], default=None,
+                       help="draw each patch's noise from aecore.degrade's mix (camera, gray, correlated, white, "
+                            "JPEG) instead of white Gaussian noise")
     photo.add_argument("--equalize-sigmas", action="store_true",
                        help="weight each patch's loss by 1 / (sigma + 5) so low noise counts as much as high")
     photo.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
@@ -260,6 +263,7 @@ def command_train_photo(args):
 
     from aecore.architectures import PhotoDenoiser, build
     from aecore.photo_training import as_policy, gray_to_colour, grow, train_photo_denoiser, validation_crops
+    from aecore.degrade import DEFAULT_MIX
     from aecore.photos import PatchSampler, find_photos, read_photo
     from aecore.zoo import check_name, load_card, load_model, make_photo_card, save_model
 
@@ -288,10 +292,12 @@ def command_train_photo(args):
         model = build("photo", input_shape=(None, None, args.channels), **dict(args.option))
     sampler = PatchSampler(photos, args.patch_size, args.batch_size, args.steps, args.max_sigma, args.scales,
                            args.clip_fraction, args.detail_bias, args.equalize_sigmas, args.jpeg_fraction,
-                           seed=args.seed + len(prior.get("stages", [])))
+                           mix=DEFAULT_MIX if args.mix else None, seed=args.seed + len(prior.get("stages", [])))
     stage = {key: getattr(args, key) for key in ("epochs", "steps", "batch_size", "patch_size", "learning_rate",
                                                  "max_sigma", "scales", "clip_fraction", "detail_bias", "equalize_sigmas",
                                                  "jpeg_fraction", "precision", "seed")}
+    if args.mix:
+        stage["mix"] = DEFAULT_MIX.as_card()
     if args.init and args.option:
         stage["grown"] = dict(args.option)
     started = time.perf_counter()

@@ -109,7 +109,7 @@ def validation_crops(photos, size=VALIDATION_CROP):
 
 
 def validation_psnr(model, crops, sigmas=VALIDATION_SIGMAS, seed=0):
-    """Mean PSNR (dB) of `model` on `crops` with unclipped Gaussian noise of each sigma (0-255 scale)."""
+    """Mean PSNR (dB) of `model` on `crops` with unclipped Gaussian noise of each sigma (0-255 scale), and with camera noise saved as JPEG (`camera_jpeg`)."""
     from aecore.metrics import psnr
 
     rng = np.random.default_rng(seed)
@@ -121,7 +121,21 @@ def validation_psnr(model, crops, sigmas=VALIDATION_SIGMAS, seed=0):
             noisy = gaussian_noise(clean, np.float32([sigma / 255]), rng, np.array([False]))
             values.append(psnr(clean, np.clip(np.asarray(model(noisy, training=False)), 0, 1))[0])
         scores[f"psnr_sigma{sigma}"] = float(np.mean(values))
+    values = []
+    for crop in crops:
+        clean = crop[np.newaxis]
+        values.append(psnr(clean, np.clip(np.asarray(model(camera_jpeg(crop, rng)[np.newaxis], training=False)), 0, 1))[0])
+    scores["psnr_camera_jpeg"] = float(np.mean(values))
     return scores
+
+
+def camera_jpeg(crop, rng, shot=0.01):
+    """`crop` (H x W x C) with camera noise of `shot` (a random camera, Bayer) saved as a 4:2:0 JPEG of quality 90."""
+    from aecore.degrade import camera_noise, jpeg, read_noise_for
+
+    colour = np.repeat(crop, 3, axis=-1) if crop.shape[-1] == 1 else crop
+    noisy = jpeg(camera_noise(colour, shot, read_noise_for(shot), rng), 90, "4:2:0")
+    return (noisy @ np.float32([0.299, 0.587, 0.114]))[..., np.newaxis] if crop.shape[-1] == 1 else noisy
 
 
 class StageCheckpoint(keras.callbacks.Callback):

@@ -149,6 +149,9 @@ class PatchSampler(keras.utils.PyDataset):
         detail_bias: share of patches picked as the most detailed of three candidates.
         jpeg_fraction: share of noisy patches then saved as a JPEG (4:2:0, quality 70-95) and read
             back, as most photos are after the noise: their colour noise sits in 2 x 2 blocks.
+        mix: an `aecore.degrade.Mix`: each patch gets noise drawn from it (camera, gray, correlated,
+            white; JPEG...) instead of the Gaussian settings above. Gray patches are degraded as
+            colour and turned back to gray, so a gray model sees the luminance of camera noise.
         equalize_sigmas: also yield per-patch loss weights proportional to 1 / (sigma + 5), mean 1 in
             each batch. A denoiser's squared error grows about in proportion to sigma, so under plain
             MSE the noisiest patches set the gradient and the low-noise ones, where a blind model lags
@@ -159,7 +162,8 @@ class PatchSampler(keras.utils.PyDataset):
     CANDIDATES = 3
 
     def __init__(self, photos, patch_size=48, batch_size=16, batches=1000, max_sigma=55.0, scales=(0.15, 0.5),
-                 clip_fraction=0.5, detail_bias=0.5, equalize_sigmas=False, jpeg_fraction=0.0, seed=0, **kwargs):
+                 clip_fraction=0.5, detail_bias=0.5, equalize_sigmas=False, jpeg_fraction=0.0, mix=None, seed=0,
+                 **kwargs):
         super().__init__(**kwargs)
         if not photos:
             raise NoPhotos("no photos to cut patches from")
@@ -167,7 +171,7 @@ class PatchSampler(keras.utils.PyDataset):
         self.patch_size, self.batch_size, self.batches = int(patch_size), int(batch_size), int(batches)
         self.max_sigma, self.scales, self.clip_fraction = float(max_sigma), tuple(scales), float(clip_fraction)
         self.detail_bias, self.equalize_sigmas = float(detail_bias), bool(equalize_sigmas)
-        self.jpeg_fraction = float(jpeg_fraction)
+        self.jpeg_fraction, self.mix = float(jpeg_fraction), mix
         self.rng = np.random.default_rng(seed)
         # Big photos give more patches: draw photos in proportion to their area.
         areas = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
@@ -203,7 +207,29 @@ class PatchSampler(keras.utils.PyDataset):
 
         return max((self.patch() for _ in range(self.CANDIDATES)), key=detail)
 
+    def mixed_batch(self):
+        """A batch degraded by `self.mix`, and each patch's noise level (std of noisy - clean, [0, 1] scale)."""
+        from aecore.degrade import degrade
+
+        pairs = []
+        for _ in range(self.batch_size):
+            patch = self.detailed_patch().astype(np.float32) / 255
+            gray = patch.shape[-1] == 1
+            noisy, clean, _ = degrade(np.repeat(patch, 3, axis=-1) if gray else patch, self.rng, self.mix)
+            if gray:
+                luma = np.float32([0.299, 0.587, 0.114])
+                noisy, clean = (noisy @ luma)[..., np.newaxis], patch
+            pairs.append((noisy, clean))
+        noisy, clean = (np.stack(part).astype(np.float32) for part in zip(*pairs))
+        return noisy, clean, (noisy - clean).reshape(self.batch_size, -1).std(axis=1)
+
     def __getitem__(self, index):
+        if self.mix is not None:
+            noisy, clean, sigmas = self.mixed_batch()
+            if not self.equalize_sigmas:
+                return noisy, clean
+            weights = 1 / (sigmas * 255 + 5)
+            return noisy, clean, (weights / weights.mean())[:, None, None]
         clean = np.stack([self.detailed_patch() for _ in range(self.batch_size)]).astype(np.float32) / 255
         sigmas = self.rng.uniform(0, self.max_sigma, self.batch_size).astype(np.float32) / 255
         clip = self.rng.random(self.batch_size) < self.clip_fraction

@@ -109,7 +109,11 @@ def make_photo_card(model, files, prior, stage, history):
                        "plasma-workspace-wallpapers); licences in each package's copyright file",
         "training_photos": sorted({*prior.get("training_photos", []), *(Path(f).as_posix().split("/share/")[-1]
                                                                          for f in files)}),
-        "noise": f"gaussian, sigma 0-{stage['max_sigma']:g} of 255, blind",
+        "noise": (f"blind; trained on aecore.degrade's mix: camera noise (Poisson-Gaussian after unprocessing, "
+                  f"random camera, Bayer), gray, correlated and white Gaussian up to sigma {stage['max_sigma']:g}"
+                  f" of 255, JPEG 4:2:0 / 4:4:4 (the card's last stage gives the shares)"
+                  if stage.get("mix") or any(s.get("mix") for s in prior.get("stages", []))
+                  else f"gaussian, sigma 0-{stage['max_sigma']:g} of 255, blind"),
         "recipe": {"optimizer": "adam", "loss": "mse", "schedule": "cosine decay to 1/10 per stage"},
         "stages": stages,
         **({"grown_from_gray": prior["grown_from_gray"]} if "grown_from_gray" in prior else {}),
