@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aecore.denoise import is_photo_model, prepare, run_prepared
-from aecore.images import IMAGE_SUFFIXES, MAX_FILE_BYTES, ImageError, decode_file, to_png
+from aecore.denoise import blend, is_photo_model, prepare, run_prepared
+from aecore.images import IMAGE_SUFFIXES, MAX_FILE_BYTES, ImageError, decode_file, read_metadata, to_png
 
 DIGIT_BATCH = 256  # small images per model call (one eager call; see Autoencoder.EAGER_UP_TO)
 
@@ -92,23 +92,27 @@ def plan(input_dir, output_dir, overwrite=False):
     return tasks, report
 
 
-def read_and_prepare(task, model, color, options):
-    """Read, decode and prepare one file for `model`; `(Prepared, note or None)`. Raises `ValueError` or `OSError`."""
+def read_and_prepare(task, model, color, options, keep_gps=False):
+    """Read, decode and prepare one file for `model`; `(Prepared, note or None, Metadata or None)`.
+
+    Raises `ValueError` or `OSError`.
+    """
     size = task.source.stat().st_size
     if size > MAX_FILE_BYTES:  # refused before it is read, so one huge file cannot fill the memory
         raise ImageError(f"the file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB")
-    item = decode_file(task.name, task.source.read_bytes(), color=color)
+    data = task.source.read_bytes()
+    item = decode_file(task.name, data, color=color)
     if item.error:
         raise ImageError(item.error)
-    return prepare(model, item.image, **options), item.note
+    return prepare(model, item.image, **options), item.note, read_metadata(data, keep_gps) if color else None
 
 
-def write_png(target, image):
-    """`image` as a PNG at `target`, through a hidden temporary file renamed into place."""
+def write_png(target, image, metadata=None):
+    """`image` as a PNG at `target` (with the input's `Metadata`), through a hidden temporary file renamed into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        partial.write_bytes(to_png(image))
+        partial.write_bytes(to_png(image, metadata))
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -121,7 +125,8 @@ def reason(error):
 
 def denoise_folder(model, input_dir, output_dir, noise_sigma=None, noise=None, seed=0, digit_style=True,
                    ensemble=False, overwrite=False, workers=None, batch_size=DIGIT_BATCH, on_progress=None,
-                   on_failure=None, on_note=None, every_seconds=0.25):
+                   on_failure=None, on_note=None, every_seconds=0.25, strength=1.0, colour_strength=None,
+                   keep_gps=False):
     """Denoise every image under `input_dir` into PNGs under `output_dir`; returns a `FolderReport`.
 
     Args:
@@ -135,6 +140,9 @@ def denoise_folder(model, input_dir, output_dir, noise_sigma=None, noise=None, s
         on_progress: called with the `FolderReport` at most every `every_seconds` and at the end.
         on_failure: called with `(name, reason)` when a file fails; the run goes on.
         on_note: called with `(name, note)` for a file scaled down or turned gray.
+        strength, colour_strength: photo models: how much of the removed noise is taken away
+            (`aecore.denoise.blend`).
+        keep_gps: photo models: keep the GPS position in the EXIF written with each PNG.
 
     An interrupt (Ctrl-C) lets the writes under way finish; what they wrote counts as done next time.
     """
@@ -178,29 +186,30 @@ def denoise_folder(model, input_dir, output_dir, noise_sigma=None, noise=None, s
     try:
         while True:
             while len(reading) < window and (task := next(pending, None)) is not None:
-                reading.append((task, readers.submit(read_and_prepare, task, model, photo, options)))
+                reading.append((task, readers.submit(read_and_prepare, task, model, photo, options, keep_gps)))
             if not reading and not group:
                 break
             if reading:
                 task, future = reading.popleft()
                 try:
-                    prepared, note = future.result()
+                    prepared, note, metadata = future.result()
                 except Exception as error:  # noqa: BLE001 - whatever goes wrong with one file is that file's
                     fail(task, error)
                 else:
-                    group.append((task, prepared))
+                    group.append((task, prepared, metadata))
                     for text in filter(None, [note, *prepared.notes]):
                         if on_note:
                             on_note(task.name, text)
             if group and (len(group) == batch or not reading):
                 try:
-                    results = run_prepared(model, [prepared for _, prepared in group], ensemble=ensemble)
+                    results = run_prepared(model, [prepared for _, prepared, _ in group], ensemble=ensemble)
                 except Exception as error:  # noqa: BLE001 - one bad batch; the next may go through
-                    for task, _ in group:
+                    for task, _, _ in group:
                         fail(task, error)
                 else:
-                    for (task, _), result in zip(group, results):
-                        writing.append((task, writers.submit(write_png, task.target, result.output)))
+                    for (task, _, metadata), result in zip(group, results):
+                        output = blend(result.noisy, result.output, strength, colour_strength) if photo else result.output
+                        writing.append((task, writers.submit(write_png, task.target, output, metadata)))
                 group = []
             collect(writing, keep=window)
             send()

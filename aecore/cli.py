@@ -154,15 +154,23 @@ def make_parser():
 
     denoise = commands.add_parser("denoise", help="denoise an image file, or every image in a folder "
                                                   "(photo models: at full size, in colour)")
-    denoise.add_argument("model_path", type=Path)
-    denoise.add_argument("input", type=Path, help="an image file, or a folder of them (subfolders included)")
-    denoise.add_argument("output", type=Path, help="the PNG to write, or for a folder the folder of PNGs")
+    denoise.add_argument("paths", nargs="+", metavar="[MODEL] INPUT OUTPUT",
+                         help="MODEL: a .keras file, a shipped model's name, or 'photo' (the default): the "
+                              "shipped colour photo model, gray pictures going to the gray one. INPUT: an image "
+                              "file, or a folder of them (subfolders included). OUTPUT: the image to write "
+                              "(.png, or .jpg for a JPEG of quality 95), or for a folder the folder of PNGs")
     denoise.add_argument("--noise", default=None, help="digit models: add this noise first, for example gaussian:0.4")
     denoise.add_argument("--sigma", type=float, default=None,
                          help="photo models: add Gaussian noise of this sigma (0-255) first, to score the result")
     denoise.add_argument("--seed", type=int, default=0)
     denoise.add_argument("--best", action="store_true",
                          help="photo models: average the eight flips and turns (0.1-0.2 dB better, 8x slower)")
+    denoise.add_argument("--strength", type=float, default=1.0,
+                         help="photo models: share of the removed noise taken away, 0-1 (default 1: all)")
+    denoise.add_argument("--colour-strength", type=float, default=None,
+                         help="photo models: the same for colour noise alone (default: --strength)")
+    denoise.add_argument("--keep-gps", action="store_true",
+                         help="keep the GPS position of the input's EXIF (dropped by default; the rest is kept)")
     denoise.add_argument("--no-digit-prep", action="store_true", help="resize only, no MNIST-style centring")
     denoise.add_argument("--overwrite", action="store_true",
                          help="folders: denoise files whose output exists too (by default they are skipped, "
@@ -370,6 +378,7 @@ def command_denoise_folder(args, model):
     try:
         denoise_folder(model, args.input, args.output, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
                        digit_style=not args.no_digit_prep, ensemble=args.best, overwrite=args.overwrite,
+                       strength=args.strength, colour_strength=args.colour_strength, keep_gps=args.keep_gps,
                        workers=args.workers, on_progress=progress,
                        on_failure=lambda name, why: above_the_bar(f"failed: {name}: {why}"),
                        on_note=lambda name, note: above_the_bar(f"note: {name}: {note}"))
@@ -391,14 +400,39 @@ def command_denoise_folder(args, model):
     return EXIT_FAILED if report.failures else 0
 
 
-def command_denoise(args):
-    from aecore.denoise import denoise, is_photo_model
-    from aecore.images import ImageError, decode_file, to_png
-    from aecore.zoo import load_model
+def denoise_model(name):
+    """The model `denoise` was named: a .keras file, a shipped model's name, or "photo" (the colour photo model)."""
+    from aecore.denoise import COLOUR_MODEL
+    from aecore.zoo import load_model, pretrained_dir, shipped_model
 
+    path = Path(name)
+    if path.suffix == ".keras" or path.exists():
+        return load_model(path)
+    model = shipped_model(COLOUR_MODEL if name == "photo" else name)
+    if model is None:
+        raise FileNotFoundError(f"no model file {name} and no shipped model of that name in {pretrained_dir()}")
+    return model
+
+
+def denoise_paths(args):
+    """(model name, input, output) from the 2 or 3 paths given; the model defaults to "photo"."""
+    if len(args.paths) not in (2, 3):
+        raise ValueError("denoise takes [MODEL] INPUT OUTPUT")
+    model, *rest = args.paths if len(args.paths) == 3 else ["photo", *args.paths]
+    return model, Path(rest[0]), Path(rest[1])
+
+
+def command_denoise(args):
+    from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
+    from aecore.images import ImageError, decode_file, read_metadata, to_jpeg, to_png
+
+    args.model_path, args.input, args.output = denoise_paths(args)
+    for value in (args.strength, args.colour_strength):
+        if value is not None and not 0 <= value <= 1:
+            raise ValueError(f"a strength is between 0 and 1, got {value}")
     if not args.input.exists():
         raise FileNotFoundError(f"no input image or folder at {args.input}")
-    model = load_model(args.model_path)
+    model = denoise_model(args.model_path)
     if len(model.example_shape) != 3:
         raise ValueError(f"the model takes vectors of shape {model.example_shape}, not images")
     photo = is_photo_model(model)
@@ -417,13 +451,25 @@ def command_denoise(args):
     result = denoise(model, item.image, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
                      digit_style=not args.no_digit_prep, ensemble=args.best,
                      on_progress=lambda done: print(f"\rdenoising {done:4.0%}", end="", file=sys.stderr) if photo else None)
-    args.output.write_bytes(to_png(result.output))
+    output = result.output
+    metadata = None
+    if photo:
+        output = blend(result.noisy, result.output, args.strength, args.colour_strength)
+        metadata = read_metadata(data, keep_gps=args.keep_gps)
+    as_jpeg = args.output.suffix.lower() in (".jpg", ".jpeg")
+    args.output.write_bytes(to_jpeg(output, metadata) if as_jpeg else to_png(output, metadata))
     if photo:
         print(file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     height, width = result.output.shape[:2]
-    line = f"wrote {args.output}: {width} x {height}, {result.seconds:.2f} s, estimated input noise sigma {result.estimated_sigma:.1f}/255"
+    line = f"wrote {args.output}: {width} x {height}, {result.seconds:.2f} s"
+    if photo:
+        luminance, colour = result.removed
+        line += (f"; noise removed: {noise_in_words(max(luminance, colour))}, luminance sigma {luminance:.1f}"
+                 f" and colour sigma {colour:.1f} of 255")
+    else:
+        line += f", estimated input noise sigma {result.estimated_sigma:.1f}/255"
     if args.sigma or args.noise or not photo:
         scores = result.scores()
         line += f"; psnr {scores['psnr']:.2f} dB (noisy {scores['noisy_psnr']:.2f}), ssim {scores['ssim']:.3f}"

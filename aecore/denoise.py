@@ -4,7 +4,12 @@ Photo models (the `photo` family) take an image at full resolution and in colour
 overlapping tiles, each padded to the size the network's strides need, and the tiles are blended
 back with feathered seams, so memory stays bounded whatever the image size. Digit and clothing
 models take the upload the MNIST way: grayscale, prepared, resized to the model's input.
-`estimate_sigma` guesses the noise level of an image from its finest wavelet coefficients.
+`estimate_sigma` guesses the noise level of an image from its finest wavelet coefficients; after a
+photo model ran, the level of what it removed (`Denoised.removed`) is the better estimate.
+
+A gray picture (or a colour file whose channels are equal) given to a colour photo model goes to the
+gray model (`photo_model_for`): noise that is the same in every channel looks like picture to a
+colour model. `blend` sets how much of the removed noise is taken away, luminance and colour apart.
 """
 
 import functools
@@ -24,6 +29,56 @@ def is_photo_model(model):
     """Whether `model` is fully convolutional (takes any image size), as the `photo` family is."""
     shape = getattr(model, "example_shape", ())
     return len(shape) == 3 and shape[0] is None
+
+
+GRAY_MODEL = "photo_gray"  # the shipped model gray pictures go to, whichever photo model was named
+COLOUR_MODEL = "photo_color"
+LUMA = np.float32([0.299, 0.587, 0.114])
+
+
+def photo_model_for(model, image):
+    """The photo model to denoise `image` with, and a note when it is not `model`.
+
+    A gray picture, or a colour one whose channels are equal, goes to the shipped gray model when
+    `model` is a colour photo model; everything else stays with `model`.
+    """
+    from aecore.zoo import shipped_model
+
+    if not (is_photo_model(model) and model.example_shape[-1] == 3 and is_gray(image)):
+        return model, None
+    gray = shipped_model(GRAY_MODEL)
+    if gray is None:
+        return model, None
+    return gray, f"a gray picture: denoised by {GRAY_MODEL}, made for noise that is the same in every channel"
+
+
+def blend(noisy, output, strength=1.0, colour_strength=None):
+    """`noisy` with `strength` of the removed luminance noise and `colour_strength` of its colour noise taken away.
+
+    What a model removed (`noisy - output`) is split into its luminance (the part equal in all
+    channels, by Rec. 601 luma) and its colour; 1 takes all of a part away, 0 none.
+    `colour_strength` defaults to `strength`. Values in [0, 1]; the result is clipped to [0, 1].
+    """
+    colour_strength = strength if colour_strength is None else colour_strength
+    for value in (strength, colour_strength):
+        if not 0 <= value <= 1:
+            raise ValueError(f"a strength is between 0 and 1, got {value}")
+    noisy, output = np.asarray(noisy, np.float32), np.asarray(output, np.float32)
+    if strength == colour_strength == 1:
+        return output
+    removed = noisy - output
+    if removed.shape[-1] != 3 or strength == colour_strength:
+        return np.clip(noisy - strength * removed, 0, 1)
+    luminance = (removed @ LUMA)[..., np.newaxis]
+    return np.clip(noisy - strength * luminance - colour_strength * (removed - luminance), 0, 1)
+
+
+NOISE_WORDS = ((1.5, "almost none"), (4, "light"), (8, "moderate"), (15, "strong"), (float("inf"), "very strong"))
+
+
+def noise_in_words(sigma):
+    """How a photographer would name noise of standard deviation `sigma` (0-255 scale): light, strong..."""
+    return next(words for limit, words in NOISE_WORDS if sigma < limit)
 
 
 def cpu_has_bf16():
@@ -175,6 +230,15 @@ class Denoised:
     seconds: float
     notes: list = field(default_factory=list)
 
+    @property
+    def removed(self):
+        """(luminance, colour): standard deviations (0-255 scale) of what the model took away, its noise estimate."""
+        difference = np.asarray(self.noisy, np.float32) - np.asarray(self.output, np.float32)
+        if difference.shape[-1] != 3:
+            return float(difference.std() * 255), 0.0
+        luminance = difference @ LUMA
+        return float(luminance.std() * 255), float((difference - luminance[..., np.newaxis]).std() * 255)
+
     def scores(self):
         """PSNR and SSIM of the output (and of the noisy input) against the reference."""
         from aecore.metrics import psnr, ssim
@@ -206,6 +270,7 @@ class Prepared:
     estimated_sigma: float  # noise level of `noisy`, 0-255 scale
     seconds: float
     notes: list = field(default_factory=list)
+    model: object = None  # the model to run: the one asked for, or for a gray photo the gray model
 
 
 def prepare(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True):
@@ -222,6 +287,8 @@ def prepare(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True
             raise ValueError("photo models take noise_sigma (0-255), not a noise kind")
         if noise_sigma is not None and not 0 <= noise_sigma <= 255:
             raise ValueError(f"noise sigma must be between 0 and 255, got {noise_sigma}")
+        model, routed = photo_model_for(model, image)
+        notes += [routed] if routed else []
         channels = model.example_shape[-1]
         if channels == 1 and not is_gray(image):
             notes.append("this gray model turned the colour photo gray; pick a colour photo model to keep colour")
@@ -233,7 +300,7 @@ def prepare(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True
         reference = prepare_for_model(match_channels(image, 1)[..., 0], model.example_shape, digit_style)
         noisy = add_noise(reference[np.newaxis], noise, seed=seed)[0]
     sigma = estimate_sigma(noisy) * 255
-    return Prepared(reference, noisy, sigma, time.perf_counter() - started, notes)
+    return Prepared(reference, noisy, sigma, time.perf_counter() - started, notes, model)
 
 
 def run_prepared(model, prepared, on_progress=None, ensemble=False):
@@ -244,8 +311,8 @@ def run_prepared(model, prepared, on_progress=None, ensemble=False):
     """
     started = time.perf_counter()
     if is_photo_model(model):
-        outputs = [denoise_photo(inference_model(model), item.noisy, on_progress=on_progress, ensemble=ensemble)
-                   for item in prepared]
+        outputs = [denoise_photo(inference_model(item.model or model), item.noisy, on_progress=on_progress,
+                                 ensemble=ensemble) for item in prepared]
     else:
         outputs = list(model.reconstruct(np.stack([item.noisy for item in prepared]))) if prepared else []
     share = (time.perf_counter() - started) / max(1, len(prepared))

@@ -217,6 +217,38 @@ class Upload:
     error: str | None = None
     note: str | None = None
     subsampled: bool = False
+    metadata: "Metadata | None" = None
+
+
+GPS_IFD = 0x8825  # the EXIF tag that points at the GPS position
+ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a result keeps of its upload: the colour profile (ICC) and the EXIF block, oriented upright."""
+
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+
+
+def read_metadata(data, keep_gps=False):
+    """The ICC profile and EXIF of image bytes, as `Metadata` for the result.
+
+    The EXIF orientation is reset to upright (the pixels were turned on decoding), and the GPS
+    position is dropped unless `keep_gps`: a shared result should not say where it was taken.
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            icc = image.info.get("icc_profile") or None
+            exif = image.getexif()
+            if ORIENTATION in exif:
+                exif[ORIENTATION] = 1
+            if not keep_gps:
+                exif.pop(GPS_IFD, None)
+            return Metadata(icc, exif.tobytes() if len(exif) else None)
+    except Exception:  # noqa: BLE001 - metadata is a courtesy; the decoder reports a broken file
+        return Metadata()
 
 
 def chroma_subsampled(data):
@@ -280,7 +312,8 @@ def decode_file(name, data, color=False, max_pixels=WORKING_PIXELS, budget=None)
     if declared and declared != (image.shape[1], image.shape[0]):
         note = (f"scaled down from {declared[0]} x {declared[1]} to {image.shape[1]} x {image.shape[0]} pixels "
                 f"(the limit is {max_pixels / 1e6:.1f} megapixels)")
-    return Upload(name, image=image, note=note, subsampled=color and chroma_subsampled(data))
+    return Upload(name, image=image, note=note, subsampled=color and chroma_subsampled(data),
+                  metadata=read_metadata(data) if color else None)
 
 
 def read_uploads(files, color=False, max_pixels=WORKING_PIXELS, budget=None):
@@ -367,14 +400,26 @@ def safe_file_name(name: str) -> str:
     return cleaned[:100] or "image"
 
 
-def to_png(image: np.ndarray) -> bytes:
-    """PNG bytes of an image in [0, 1] (H x W, or H x W x 1 or 3)."""
+def _encoded(image, format, metadata=None, **options):
     pixels = np.clip(np.asarray(image, np.float32), 0, 1)
     if pixels.ndim == 3 and pixels.shape[-1] == 1:
         pixels = pixels[..., 0]
+    if metadata is not None:
+        options.update({key: value for key, value in (("icc_profile", metadata.icc_profile),
+                                                      ("exif", metadata.exif)) if value})
     buffer = io.BytesIO()
-    Image.fromarray((pixels * 255).round().astype(np.uint8)).save(buffer, format="PNG")
+    Image.fromarray((pixels * 255).round().astype(np.uint8)).save(buffer, format=format, **options)
     return buffer.getvalue()
+
+
+def to_png(image: np.ndarray, metadata: Metadata | None = None) -> bytes:
+    """PNG bytes of an image in [0, 1] (H x W, or H x W x 1 or 3), with the upload's ICC profile and EXIF if given."""
+    return _encoded(image, "PNG", metadata)
+
+
+def to_jpeg(image: np.ndarray, metadata: Metadata | None = None, quality: int = 95) -> bytes:
+    """JPEG bytes (4:4:4, so the colour the denoiser cleaned is not subsampled again), with ICC profile and EXIF."""
+    return _encoded(image, "JPEG", metadata, quality=quality, subsampling="4:4:4")
 
 
 def to_zip(named_images) -> bytes:

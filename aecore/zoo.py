@@ -14,6 +14,7 @@ that only lists models (the app's sidebar on start-up) does not wait for TensorF
 """
 
 import datetime
+import functools
 import json
 import os
 import tempfile
@@ -222,6 +223,22 @@ def parameter_count(config, name="the model file"):
         raise ModelFileError(f"{name} holds a model this project cannot build ({_first_line(error)})") from None
     finally:  # the counted variables are never to be allocated, by a later scope either
         global_state.set_global_attribute("uninitialized_variables", [])
+
+
+def pretrained_dir():
+    """The folder of shipped models: `AESTUDIO_PRETRAINED_DIR`, else the project's `pretrained/`."""
+    return Path(os.environ.get("AESTUDIO_PRETRAINED_DIR", Path(__file__).resolve().parent.parent / "pretrained"))
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped(path, modified):
+    return load_model(path)
+
+
+def shipped_model(name):
+    """The shipped model `name` from `pretrained_dir()`, loaded once per process, or `None` if not installed."""
+    path = pretrained_dir() / f"{name}.keras"
+    return _shipped(path, path.stat().st_mtime) if path.is_file() else None
 
 
 def load_model(path):

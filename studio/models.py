@@ -34,13 +34,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from aecore import zoo
 from aecore.datasets import DATASETS, load_dataset
 
-ROOT = Path(__file__).resolve().parent.parent
 SESSION_PREFIX = "session:"
 DEFAULT_MODEL = "mnist_conv_gaussian0.4"  # works on the MNIST digits every install has
 
 
-def pretrained_dir():
-    return Path(os.environ.get("AESTUDIO_PRETRAINED_DIR", ROOT / "pretrained"))
+pretrained_dir = zoo.pretrained_dir
 
 
 @dataclass

@@ -54,11 +54,11 @@ def test_an_interrupted_run_resumes_without_redoing_what_it_wrote(digit_model, m
     write_digits(source, mnist, 30)
     calls, write_png = [], aecore.batch.write_png
 
-    def interrupted_at_the_sixth_write(path, image):
+    def interrupted_at_the_sixth_write(path, image, metadata=None):
         calls.append(path.name)
         if len(calls) == 6:
             raise KeyboardInterrupt  # as Ctrl-C would, in the middle of the run
-        write_png(path, image)
+        write_png(path, image, metadata)
 
     monkeypatch.setattr(aecore.batch, "write_png", interrupted_at_the_sixth_write)
     with pytest.raises(KeyboardInterrupt):

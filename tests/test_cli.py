@@ -13,8 +13,8 @@ from aecore.images import load_image, to_png
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(*args):
-    environment = {**os.environ, "AECORE_OFFLINE": "1"}
+def run(*args, **settings):
+    environment = {**os.environ, "AECORE_OFFLINE": "1", **settings}
     environment.pop("AECORE_DATA_DIR", None)
     return subprocess.run([sys.executable, "-m", "aecore", *args], capture_output=True, text=True, cwd=ROOT,
                           env=environment, timeout=300)
@@ -193,7 +193,7 @@ def test_denoise_with_a_photo_model_writes_the_full_size_colour_photo(tmp_path):
     assert completed.returncode == 0, completed.stderr
     output = load_image(target.read_bytes(), color=True)
     assert output.shape == (100, 150, 3) and np.abs(output[..., 0] - output[..., 2]).mean() > 0.05
-    assert "150 x 100" in completed.stdout and "psnr" in completed.stdout and "estimated input noise" in completed.stdout
+    assert "150 x 100" in completed.stdout and "psnr" in completed.stdout and "noise removed" in completed.stdout
     best = run("denoise", str(tmp_path / "photo.keras"), str(source), str(tmp_path / "best.png"), "--sigma", "20", "--best")
     assert best.returncode == 0 and "psnr" in best.stdout, best.stderr
     assert load_image((tmp_path / "best.png").read_bytes(), color=True).shape == output.shape
@@ -210,3 +210,41 @@ def test_train_with_classes_makes_a_detector_whose_card_says_so(tmp_path):
     assert card["anomaly"]["test_images"] == 10000 and card["anomaly"]["auroc"] > 0.8
     refused = run("train", "--model", "dense", "--dataset", "mnist", "--classes", "12", "--out", str(tmp_path))
     assert refused.returncode == 2 and "no training images of the classes [12]" in refused.stderr
+
+
+def test_denoise_without_a_model_picks_the_photo_models_keeps_metadata_and_takes_a_strength(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from tests.conftest import save_photo_model
+    from tests.test_images import exif_jpeg
+
+    save_photo_model(tmp_path, "photo_color", channels=3)
+    save_photo_model(tmp_path, "photo_gray", channels=1)
+    data, icc = exif_jpeg((48, 32))
+    (tmp_path / "phone.jpg").write_bytes(data)
+    target = tmp_path / "out.jpg"
+    completed = run("denoise", str(tmp_path / "phone.jpg"), str(target), AESTUDIO_PRETRAINED_DIR=str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    assert "noise removed" in completed.stdout and "luminance sigma" in completed.stdout
+    with Image.open(target) as result:
+        assert result.format == "JPEG" and result.size == (32, 48) and result.info.get("icc_profile") == icc
+        assert result.getexif().get(0x010F) == "Phonemaker" and 0x8825 not in result.getexif()
+
+    untouched = tmp_path / "untouched.png"
+    completed = run("denoise", "photo", str(tmp_path / "phone.jpg"), str(untouched), "--strength", "0",
+                    AESTUDIO_PRETRAINED_DIR=str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    np.testing.assert_allclose(load_image(untouched.read_bytes(), color=True), load_image(data, color=True), atol=1 / 255)
+
+    gray = np.repeat(np.random.default_rng(0).random((32, 32, 1)), 3, axis=-1)
+    (tmp_path / "gray.png").write_bytes(to_png(gray))
+    completed = run("denoise", str(tmp_path / "gray.png"), str(tmp_path / "gray_out.png"),
+                    AESTUDIO_PRETRAINED_DIR=str(tmp_path))
+    assert completed.returncode == 0 and "photo_gray" in completed.stderr, completed.stderr
+
+    bad = run("denoise", str(tmp_path / "phone.jpg"), str(target), "--strength", "2", AESTUDIO_PRETRAINED_DIR=str(tmp_path))
+    assert bad.returncode != 0 and "between 0 and 1" in bad.stderr
+    missing = run("denoise", "no_such_model", str(tmp_path / "phone.jpg"), str(target),
+                  AESTUDIO_PRETRAINED_DIR=str(tmp_path))
+    assert missing.returncode != 0 and "no shipped model" in missing.stderr

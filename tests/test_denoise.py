@@ -113,3 +113,55 @@ def test_the_ensemble_turns_with_the_image_as_one_network_does_not(photo_model):
     tiled = []
     denoise_photo(photo_model, image, tile=32, overlap=8, ensemble=True, on_progress=tiled.append)
     assert len(tiled) == 4 * 8 and tiled == sorted(tiled) and tiled[-1] == 1.0
+
+
+def test_blend_takes_away_the_share_of_luminance_and_colour_noise_asked_for():
+    from aecore.denoise import blend
+
+    rng = np.random.default_rng(0)
+    output = smooth_photo(32, 32)
+    luminance_noise = np.repeat(rng.normal(0, 0.05, (32, 32, 1)), 3, axis=-1).astype(np.float32)
+    colour_noise = rng.normal(0, 0.05, (32, 32, 3)).astype(np.float32)
+    colour_noise -= (colour_noise @ np.float32([0.299, 0.587, 0.114]))[..., np.newaxis]  # no luminance
+    noisy = output + luminance_noise + colour_noise
+    np.testing.assert_array_equal(blend(noisy, output), output)
+    np.testing.assert_allclose(blend(noisy, output, 0.0), np.clip(noisy, 0, 1), atol=1e-6)
+    only_colour = blend(noisy, output, strength=0.0, colour_strength=1.0)
+    np.testing.assert_allclose(only_colour, np.clip(output + luminance_noise, 0, 1), atol=1e-5)
+    half = blend(noisy, output, 0.5)
+    np.testing.assert_allclose(half, np.clip(output + 0.5 * (luminance_noise + colour_noise), 0, 1), atol=1e-5)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        blend(noisy, output, 1.5)
+
+
+def test_the_removed_noise_is_measured_apart_for_luminance_and_colour(photo_model):
+    from aecore.denoise import Denoised, noise_in_words
+
+    clean = smooth_photo(32, 32)
+    gray_noise = np.repeat(np.random.default_rng(1).normal(0, 10 / 255, (32, 32, 1)), 3, -1).astype(np.float32)
+    result = Denoised(clean, clean + gray_noise, clean, 0.0, 0.0)
+    luminance, colour = result.removed
+    assert 9 < luminance < 11 and colour < 1e-3
+    assert [noise_in_words(s) for s in (0.5, 3, 6, 12, 30)] == ["almost none", "light", "moderate", "strong",
+                                                                 "very strong"]
+
+
+def test_a_gray_picture_given_a_colour_model_goes_to_the_shipped_gray_model(tmp_path, monkeypatch, photo_model):
+    from aecore import zoo
+    from aecore.denoise import GRAY_MODEL, photo_model_for
+
+    gray_model = build("photo", input_shape=(None, None, 1), widths=[8, 16, 16], bottleneck_blocks=1)
+    zoo.save_model(gray_model, tmp_path, GRAY_MODEL, {"name": GRAY_MODEL, "architecture": "photo"})
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(tmp_path))
+    gray = np.repeat(smooth_photo(24, 24)[..., :1], 3, axis=-1)
+    routed, note = photo_model_for(photo_model, gray)
+    assert routed.example_shape[-1] == 1 and GRAY_MODEL in note
+    assert photo_model_for(photo_model, smooth_photo(24, 24)) == (photo_model, None)  # colour stays
+    result = denoise(photo_model, gray, noise_sigma=20)
+    assert result.output.shape == (24, 24, 1) and any(GRAY_MODEL in note for note in result.notes)
+    from aecore.denoise import inference_model
+
+    expected = np.asarray(inference_model(routed)(result.noisy[np.newaxis]))[0]
+    np.testing.assert_allclose(result.output, np.clip(expected, 0, 1), atol=1e-5)
+    monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(tmp_path / "none"))
+    assert photo_model_for(photo_model, gray) == (photo_model, None)  # no gray model installed: as asked

@@ -10,6 +10,7 @@ from PIL import Image
 from aecore.images import (
     MAX_PIXELS,
     ImageError,
+    decode_file,
     load_image,
     prepare_digit,
     prepare_for_model,
@@ -221,3 +222,42 @@ def test_a_canvas_drawing_becomes_ink_on_white_paper():
     rgba[2, 2] = (0, 0, 0, 128)  # the stroke's soft edge
     gray = canvas_to_gray(rgba)
     assert gray[0, 0] == 1.0 and gray[1, 2] == 0.0 and 0.45 < gray[2, 2] < 0.55
+
+
+def exif_jpeg(size=(60, 40), orientation=6, gps=True):
+    from PIL import ImageCms
+
+    exif = Image.Exif()
+    exif[0x0112], exif[0x010F], exif[0x0132] = orientation, "Phonemaker", "2026:12:01 10:00:00"
+    if gps:
+        exif[0x8825] = {1: "N", 2: (52.0, 30.0, 0.0)}
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(
+        buffer, "JPEG", exif=exif, icc_profile=icc)
+    return buffer.getvalue(), icc
+
+
+@pytest.mark.parametrize("encode", ["png", "jpeg"])
+def test_results_keep_the_icc_profile_and_exif_upright_and_without_gps(encode):
+    from aecore.images import read_metadata, to_jpeg
+
+    data, icc = exif_jpeg()
+    upload = decode_file("phone.jpg", data, color=True)
+    assert upload.image.shape == (60, 40, 3)  # turned upright by the orientation tag
+    written = (to_png if encode == "png" else to_jpeg)(upload.image, upload.metadata)
+    with Image.open(io.BytesIO(written)) as result:
+        exif = result.getexif()
+        assert result.size == (40, 60) and result.info.get("icc_profile") == icc
+        assert exif.get(0x0112) == 1 and exif.get(0x010F) == "Phonemaker" and 0x8825 not in exif
+    with Image.open(io.BytesIO(to_png(upload.image, read_metadata(data, keep_gps=True)))) as kept:
+        assert 0x8825 in kept.getexif()
+
+
+def test_metadata_of_a_file_without_any_is_empty_and_a_broken_file_gives_none():
+    from aecore.images import Metadata, read_metadata
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "PNG")
+    assert read_metadata(buffer.getvalue()) == Metadata()
+    assert read_metadata(b"not an image") == Metadata()
