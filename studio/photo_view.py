@@ -12,9 +12,9 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from aecore.denoise import denoise, is_photo_model
+from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
-from aecore.images import RequestBudget, Upload, is_gray, read_upload, safe_file_name, to_png, to_zip
+from aecore.images import RequestBudget, Upload, is_gray, read_upload, safe_file_name, to_jpeg, to_png, to_zip
 from studio import models, settings
 from studio.limits import photo_denoising_slots, photo_limits
 from studio.settings import PHOTO_DEFAULTS
@@ -26,8 +26,8 @@ LAST_SHOWN = "photo_last_shown"  # store keys of the photos last shown, to show 
 
 
 def trained_for_jpeg(card):
-    """Whether a photo model's card has a stage trained on noisy patches saved as 4:2:0 JPEG."""
-    return any(stage.get("jpeg_fraction", 0) > 0 for stage in card.get("stages", []))
+    """Whether a photo model's card has a stage trained on noisy patches saved as 4:2:0 JPEG (alone or in the camera mix)."""
+    return any(stage.get("jpeg_fraction", 0) > 0 or stage.get("mix") for stage in card.get("stages", []))
 
 
 def photo_models(jpeg=False):
@@ -85,8 +85,10 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
         finally:
             slots.release()
         as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
+        noisy, output = as_bytes(result.noisy), as_bytes(result.output)
         store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
-                          noisy=as_bytes(result.noisy), output=as_bytes(result.output),
+                          noisy=noisy, output=output, metadata=item.metadata, removed=result.removed,
+                          display=(fit_for_display(noisy), fit_for_display(output)),
                           notes=[note for note in (item.note, None if sigma else jpeg_note(item, entry), *result.notes) if note],
                           scaled=item.note is not None, sigma=result.estimated_sigma, seconds=result.seconds,
                           scores=result.scores() if sigma else None, added=sigma, ensemble=ensemble)
@@ -100,18 +102,37 @@ def jpeg_note(item, entry):
     if not item.subsampled or is_gray(item.image):
         return None
     if trained_for_jpeg(entry.card):
-        return (f"This JPEG stores its colour at half resolution, as cameras and phones do; {entry.key} is "
+        return (f"This file stores its colour at half resolution, as cameras and phones do; {entry.key} is "
                 "trained for the blotchy colour noise such files carry.")
-    return ("This JPEG stores its colour at half resolution, as cameras and phones do; the colour model here "
+    return ("This file stores its colour at half resolution, as cameras and phones do; the colour model here "
             "was trained on white noise and leaves much of the blotchy colour noise of such files.")
 
 
+def strengths(number):
+    """This photo's two strength sliders (luminance, colour), as shares 0-1 (their values live in the session)."""
+    luminance = st.session_state.get(f"photo_strength_{number}", 100) / 100
+    return luminance, st.session_state.get(f"photo_colour_strength_{number}", 100) / 100
+
+
+def blended(result, strength, noisy=None, output=None):
+    """`output` (the result's by default) with `strength` (luminance, colour) applied, as floats in [0, 1]."""
+    noisy = result["noisy"] if noisy is None else noisy
+    output = result["output"] if output is None else output
+    return blend(np.asarray(noisy, np.float32) / 255, np.asarray(output, np.float32) / 255, *strength)
+
+
+@st.fragment
 def show(result, number):
-    """One result: what happened, the views to compare, and the full-resolution download."""
+    """One result: what happened, its strength, the views to compare, and the downloads.
+
+    A fragment: moving a slider here redraws this photo alone, from copies made once when it was denoised.
+    """
     height, width = result["output"].shape[:2]
     st.subheader(plain(result["name"]), divider="gray")
+    luminance, colour = result["removed"]
     line = (f"{width} x {height} px · {result['model']}{' · best quality' if result['ensemble'] else ''} · "
-            f"estimated noise of its input: sigma {result['sigma']:.1f} of 255 · {result['seconds']:.1f} s")
+            f"noise removed: {noise_in_words(max(luminance, colour))} (luminance sigma {luminance:.1f}, "
+            f"colour sigma {colour:.1f} of 255) · {result['seconds']:.1f} s")
     st.caption(line)
     for note in result["notes"]:
         st.info(note, icon=":material/info:")
@@ -121,29 +142,42 @@ def show(result, number):
         first.metric("Noise added", f"sigma {result['added']}")
         second.metric("PSNR", f"{scores['psnr']:.2f} dB", f"{scores['psnr'] - scores['noisy_psnr']:+.2f} dB vs noisy")
         third.metric("SSIM", f"{scores['ssim']:.3f}", f"{scores['ssim'] - scores['noisy_ssim']:+.3f} vs noisy")
-    before = result["noisy"]
+    left, right = st.columns(2)
+    left.slider("Luminance noise removed (%)", 0, 100, 100, 5, key=f"photo_strength_{number}",
+                help="grain: less keeps some of it, for a natural look; the model's full removal is 100")
+    right.slider("Colour noise removed (%)", 0, 100, 100, 5, key=f"photo_colour_strength_{number}",
+                 help="coloured blotches; they rarely look good, so most people keep this at 100",
+                 disabled=result["output"].shape[-1] == 1)
+    strength = strengths(number)
+    before, after = result["display"]
+    after = blended(result, strength, before, after)
     side, wipe, zoom = st.tabs(["Side by side", "Before / after", "1:1 zoom"])
     with side:
         left, right = st.columns(2)
-        left.image(fit_for_display(before), caption="input" + (" with the added noise" if result["added"] else ""))
-        right.image(fit_for_display(result["output"]), caption="denoised")
+        left.image(before, caption="input" + (" with the added noise" if result["added"] else ""))
+        right.image(after, caption="denoised")
     with wipe:
         position = st.slider("Divider (left: input, right: denoised)", 0, 100, 50, key=f"photo_wipe_{number}")
-        st.image(before_after(fit_for_display(before) / 255, fit_for_display(result["output"]) / 255, position / 100))
+        st.image(before_after(before / 255, after, position / 100))
     with zoom:
         across, down, magnify, where = st.columns([3, 3, 1, 2])
         x = across.slider("Across", 0, 100, 50, key=f"photo_zoom_x_{number}", help="where the crop is, % of the width")
         y = down.slider("Down", 0, 100, 50, key=f"photo_zoom_y_{number}", help="% of the height")
         scale = magnify.radio("Pixels shown", [1, 2, 4], key=f"photo_zoom_scale_{number}", format_func=lambda s: f"{s}x")
         size = 320 // scale
+        crops = [zoom_crop(result[part], x / 100, y / 100, size, scale) for part in ("noisy", "output")]
         left, right = st.columns(2)
-        left.image(zoom_crop(before, x / 100, y / 100, size, scale), caption=f"input, {size} x {size} px at {scale}x")
-        right.image(zoom_crop(result["output"], x / 100, y / 100, size, scale),
-                    caption=f"denoised, {size} x {size} px at {scale}x")
+        left.image(crops[0], caption=f"input, {size} x {size} px at {scale}x")
+        right.image(blended(result, strength, *crops), caption=f"denoised, {size} x {size} px at {scale}x")
         where.image(crop_locator(result["output"], x / 100, y / 100, size), caption="where the crop is")
     stem = safe_file_name(result["name"]).rsplit(".", 1)[0]
-    st.download_button(f"Download the denoised photo ({width} x {height} PNG)", to_png(result["output"] / 255),
-                       f"{stem}_denoised.png", mime="image/png", key=f"photo_download_{number}")
+    png, jpeg = st.columns(2)
+    png.download_button(f"Download PNG ({width} x {height})", lambda: to_png(blended(result, strength), result["metadata"]),
+                        f"{stem}_denoised.png", mime="image/png", key=f"photo_download_{number}",
+                        help="lossless, with the upload's colour profile and EXIF (GPS position left out)")
+    jpeg.download_button("Download JPEG (quality 95)", lambda: to_jpeg(blended(result, strength), result["metadata"]),
+                         f"{stem}_denoised.jpg", mime="image/jpeg", key=f"photo_download_jpeg_{number}",
+                         help="a smaller file, with the upload's colour profile and EXIF (GPS position left out)")
 
 
 def render(picked):
@@ -226,9 +260,10 @@ def show_results(results):
                f"Denoised {counted(len(results), 'photo')}: {len(results) - scaled} at full resolution, "
                f"{scaled} scaled down to the pixel limit first (see the note under each).")
     if len(results) > 1:
+        chosen = [strengths(number) for number in range(1, len(results) + 1)]
         st.download_button("Download all denoised photos (.zip)",
-                           to_zip((f"{n:03d}_{safe_file_name(r['name']).rsplit('.', 1)[0]}_denoised.png",
-                                   r["output"] / 255) for n, r in enumerate(results, start=1)),
+                           lambda: to_zip((f"{n:03d}_{safe_file_name(r['name']).rsplit('.', 1)[0]}_denoised.png",
+                                           blended(r, chosen[n - 1])) for n, r in enumerate(results, start=1)),
                            "denoised.zip", mime="application/zip", key="photo_download_all")
     for number, result in enumerate(results, start=1):
         show(result, number)

@@ -36,14 +36,30 @@ def test_a_colour_photo_comes_back_at_full_size_with_its_views_and_download(app_
     assert_clean(at)
     assert any("Denoised 1 photo at full resolution" in s.value for s in at.success)
     assert any("200 x 120 px" in c.value for c in at.caption)
-    assert any("estimated noise of its input" in c.value for c in at.caption)
+    assert any("noise removed:" in c.value and "luminance sigma" in c.value for c in at.caption)
     labels = [button.label for button in at.get("download_button")]
-    assert "Download the denoised photo (200 x 120 PNG)" in labels
+    assert "Download PNG (200 x 120)" in labels and "Download JPEG (quality 95)" in labels
     assert [tab.label for tab in at.tabs] == ["Side by side", "Before / after", "1:1 zoom"]
     assert len(at.image) == 6  # side by side (2), the wipe (1), the zoomed crops (2) and where they are (1)
     at.slider(key="photo_wipe_1").set_value(20).run()  # moving a view does not denoise again
     assert_clean(at)
     assert len(at.session_state["photo_results"]) == 1
+
+
+def test_the_strength_sliders_blend_the_view_without_denoising_again(app_env):
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("noisy.png", photo_bytes(64, 96, noise=0.1), "image/png")]).run()
+    result = next(iter(at.session_state["photo_results"].values()))
+    from studio.photo_view import blended
+
+    full, none = blended(result, (1.0, 1.0)), blended(result, (0.0, 0.0))
+    np.testing.assert_allclose(none, result["noisy"] / 255, atol=1e-6)
+    assert np.abs(full - none).mean() > 0.01
+    at.slider(key="photo_strength_1").set_value(40).run()
+    at.slider(key="photo_colour_strength_1").set_value(0).run()
+    assert_clean(at)
+    assert len(at.session_state["photo_results"]) == 1  # blended, not denoised again
+    assert at.session_state["photo_strength_1"] == 40
 
 
 def test_adding_noise_first_scores_against_the_clean_photo(app_env):
