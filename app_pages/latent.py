@@ -71,10 +71,12 @@ count = count_control(controls, "Test images", counts_up_to(len(test_set), (200,
 methods = (["code"] if model.code_values in (2, 3) else []) + ["pca", "tsne", "umap"]  # a 2-D or 3-D code only
 controls.caption(f"Each code: {code_in_words(entry.card)}.")
 method = controls.radio("Projection", methods, format_func=NAMES.get, key="latent_method")
+if method == "code":  # the code drawn as it is: as many dimensions as it has
+    st.session_state["latent_dims"] = model.code_values
+elif model.code_values < 3:  # a 3-D choice kept from a model with a wider code
+    st.session_state["latent_dims"] = 2
 dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
-                      disabled=method == "code" and model.code_values == 2)
-if method == "code":
-    dims = model.code_values
+                      disabled=method == "code" or model.code_values < 3)
 neighbour_count = controls.slider("Nearest codes to show", 1, 24, 8, key="latent_neighbours")
 images, labels = test_set[:count], test_labels[:count]
 codes, projection = projected(str(entry.path), len(images), method, dims, model, images)  # a path is unique
@@ -86,7 +88,7 @@ drawn_code = model.encode(drawing[np.newaxis]) if drawing is not None else None
 
 centre = projection.points.mean(axis=0)
 for axis in range(dims):  # before the scatter, so its highlight is the same on the first run as on the next
-    st.session_state.setdefault(f"latent_coordinate_{axis}", float(round(centre[axis], 2)))
+    st.session_state.setdefault(f"latent_coordinate_{axis}", round(float(centre[axis]), 2) + 0.0)  # no -0.0
 if st.session_state.get("latent_index", 0) >= len(images):
     st.session_state["latent_index"] = 0
 index = st.session_state.setdefault("latent_index", 0)
@@ -132,7 +134,7 @@ with middle:
                        for axis in range(dims)]
         decoded = model.decode(projection.to_code(coordinates))
         if entry.is_image_model:
-            common.show_mosaic([[decoded[0]]], caption=f"decoded from {np.round(coordinates, 2).tolist()}")
+            common.show_mosaic([[decoded[0]]], caption=f"decoded from {(np.round(coordinates, 2) + 0.0).tolist()}")  # + 0.0: no -0.0
         else:
             st.write(f"decodes to {np.round(decoded[0], 3).tolist()}")
 

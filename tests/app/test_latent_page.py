@@ -86,3 +86,26 @@ def test_a_vae_generates_from_the_prior_traverses_and_adds_codes(app_env):
     assert_clean(at)
     at = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
     assert not any("drawn from the prior" in caption for caption in image_captions(at))
+
+
+def test_dimensions_fall_back_to_two_when_a_model_with_a_2d_code_is_picked(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "a_conv_gaussian"})
+    at.select_slider(key="latent_count").set_value(200)
+    at.radio(key="latent_method").set_value("pca")
+    at.radio(key="latent_dims").set_value(3).run()
+    assert "scatter3d" in scatter_spec(at)
+    at.sidebar.selectbox(key="model").set_value("b_vae").run()  # its code has 2 values
+    assert_clean(at)
+    dims = at.radio(key="latent_dims")
+    assert dims.value == 2 and dims.disabled and "scatter3d" not in scatter_spec(at)
+    at.radio(key="latent_method").set_value("code").run()
+    assert_clean(at)
+    assert at.radio(key="latent_dims").value == 2
+
+
+def test_a_decoded_point_near_zero_reads_without_a_minus_sign(app_env):
+    at = open_app("app_pages/latent.py", query={"model": "b_vae"})
+    at.number_input(key="latent_coordinate_0").set_value(-0.001)
+    at.number_input(key="latent_coordinate_1").set_value(-0.004).run()
+    assert_clean(at)
+    assert any(caption.startswith("decoded from [0.0, 0.0]") for caption in image_captions(at))
