@@ -16,7 +16,10 @@ entry = common.require_model()
 controls, view = st.columns([1, 3])
 count = controls.slider("Images", 4, 32, 8, step=4, key="recon_count")
 trained_noise = Noise.parse(entry.card.get("noise"))  # start from the noise the model was trained with
-noise, seed = noise_controls(controls, *((trained_noise.kind, trained_noise.level) if trained_noise else ()))
+trained = (trained_noise.kind, trained_noise.level) if trained_noise else ("none", 0.4)  # 0.4: if noise is picked
+if st.session_state.setdefault("recon_noise_model", entry.key) != entry.key:  # another model: its own noise
+    st.session_state.update(recon_noise_model=entry.key, noise=trained[0], sigma=trained[1])
+noise, seed = noise_controls(controls, *trained)
 images, labels, data = models.test_images(entry, count)
 noisy = add_noise(images, noise, seed=seed)
 outputs = entry.model.reconstruct(noisy)
