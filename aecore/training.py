@@ -112,7 +112,7 @@ class ProgressReporter(keras.callbacks.Callback):
             return
         done = (self.epoch - 1) * self.batches + batch
         rate = done / self.training_seconds if self.training_seconds else 0.0
-        eta = (self.epochs * self.batches - done) / rate if rate else float("nan")
+        eta = max(0.0, self.epochs * self.batches - done) / rate if rate else float("nan")
         self.on_progress(Progress(phase, self.epoch, self.epochs, batch, self.batches, dict(self.last_logs),
                                   self.images_per_second(), eta, self.model))
 
@@ -122,15 +122,17 @@ class ProgressReporter(keras.callbacks.Callback):
         self.seconds_before_epoch, self.images_before_epoch = self.training_seconds, self.images_seen
 
     def on_train_batch_end(self, batch, logs=None):  # `batch`: the last of the batches that one call ran
+        # Keras names a call of several steps by where it would end: past the epoch's end on a short last call.
+        batches_done = min(batch + 1, self.batches)
         now = time.perf_counter()
         self.training_seconds = self.seconds_before_epoch + now - self.epoch_start
-        self.images_seen = self.images_before_epoch + min(batch + 1, self.batches) * self.batch_size
+        self.images_seen = self.images_before_epoch + batches_done * self.batch_size
         if self.stop_event is not None and self.stop_event.is_set():
             self.model.stop_training = True
             self.stopped = True
         if now - self.last_sent >= self.every_seconds:
             self.last_logs.update({key: float(value) for key, value in (logs or {}).items()})
-            self.send("batch", batch + 1)
+            self.send("batch", batches_done)
             self.last_sent = now
 
     def on_epoch_end(self, epoch, logs=None):

@@ -134,7 +134,8 @@ with middle:
                        for axis in range(dims)]
         decoded = model.decode(projection.to_code(coordinates))
         if entry.is_image_model:
-            common.show_mosaic([[decoded[0]]], caption=f"decoded from {(np.round(coordinates, 2) + 0.0).tolist()}")  # + 0.0: no -0.0
+            shown = (np.round(coordinates, 2) + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
+            common.show_mosaic([[decoded[0]]], caption=f"decoded from {shown}")
         else:
             st.write(f"decodes to {np.round(decoded[0], 3).tolist()}")
 

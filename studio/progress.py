@@ -57,9 +57,16 @@ def run_with_progress(work, label, kind, units, default_rate):
         future = executor.submit(work)
         while not future.done():
             elapsed = time.perf_counter() - started
-            bar.progress(min(0.95, elapsed / estimate), text=f"{label} · {elapsed:.0f} s of about {estimate:.0f} s")
+            bar.progress(min(0.95, elapsed / estimate), text=waiting_text(label, elapsed, estimate))
             time.sleep(TICK_SECONDS)
         result = future.result()
     cache.rates[kind] = (time.perf_counter() - started) / max(1, units)
     bar.empty()
     return result
+
+
+def waiting_text(label, elapsed, estimate):
+    """Seconds spent against the estimate; once the estimate is passed, said so rather than a total already exceeded."""
+    if elapsed < estimate:
+        return f"{label} · {elapsed:.0f} s of about {estimate:.0f} s"
+    return f"{label} · {elapsed:.0f} s, more than the {estimate:.0f} s expected"

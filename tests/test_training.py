@@ -1,6 +1,7 @@
 """The training entry point: progress, stopping, seeding, validation, strategies, threads."""
 
 import threading
+import time
 
 import keras
 import numpy as np
@@ -9,7 +10,7 @@ import tensorflow as tf
 
 from aecore.architectures import build
 from aecore.noise import Noise
-from aecore.training import TrainConfig, TrainingJob, clean_batches, steps_per_execution, train
+from aecore.training import ProgressReporter, TrainConfig, TrainingJob, clean_batches, steps_per_execution, train
 
 
 def test_progress_reports_epochs_losses_speed_and_eta(mnist_small):
@@ -22,6 +23,18 @@ def test_progress_reports_epochs_losses_speed_and_eta(mnist_small):
     assert all(event.images_per_second > 0 for event in epochs) and epochs[0].eta_seconds > 0
     assert result.history["loss"][-1] < result.history["loss"][0]
     assert result.images_per_second > 0 and result.epochs_run == 3
+
+
+def test_progress_never_counts_past_the_last_batch_nor_a_negative_time_left():
+    events = []
+    reporter = ProgressReporter(epochs=1, batches=29, batch_size=32, on_progress=events.append, every_seconds=0)
+    reporter.on_epoch_begin(0)
+    for last in (7, 15, 23, 31):  # Keras names the last batch of each call of 8 steps, past the end on the last
+        time.sleep(0.01)
+        reporter.on_train_batch_end(last)
+    assert [event.batch for event in events] == [8, 16, 24, 29]
+    assert all(event.eta_seconds >= 0 for event in events) and events[-1].eta_seconds == 0
+    assert reporter.images_seen == 29 * 32
 
 
 def test_same_seed_same_run(mnist_small):
