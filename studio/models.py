@@ -137,6 +137,7 @@ class Visitor:
     directory: Path
     models: OrderedDict = field(default_factory=OrderedDict)  # {key: ModelEntry}, oldest first
     run: object = None  # the latest `studio.runs.TrainingRun`, which a reload finds again too
+    photo_job: object = None  # the latest `studio.photo_jobs.PhotoJob` of the Denoise page, found again the same way
     sessions: set = field(default_factory=set)  # the Streamlit sessions (tabs) that have shown this visitor
     last_seen: float = field(default_factory=time.monotonic)  # when one of them was last open
 
@@ -183,6 +184,8 @@ class VisitorStore:
                     visitor.last_seen = now
                     continue
                 away = now - visitor.last_seen
+                if visitor.photo_job is not None and away > RUN_GRACE_SECONDS:
+                    visitor.photo_job.stop()  # nobody is waiting for these photos any more
                 running = visitor.run is not None and not visitor.run.job.done
                 if running and away > RUN_GRACE_SECONDS:
                     visitor.run.job.stop()

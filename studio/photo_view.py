@@ -2,21 +2,25 @@
 
 Each upload is decoded one at a time (up to `photo_pixels`; bigger ones are shrunk with a message),
 sent to the photo model that matches it (gray photos to the gray model, colour ones to the colour
-model) and kept as 8-bit arrays in the session, so moving a slider does not denoise again. A request
-holds at most `request_pixels` of photos; the rest are named and left for a next upload. The sizes,
-the results kept and the photos denoised at once on the server are `studio.limits.photo_limits()`.
+model) and kept as 8-bit arrays in the session, so moving a slider does not denoise again. An upload
+of more photos than one view holds (more than `kept`, or over `request_pixels`) goes to a background
+job instead (`studio.photo_jobs`): one photo at a time into a zip, with progress and thumbnails. The
+sizes, the results kept and the photos denoised at once on the server are `studio.limits.photo_limits()`.
 """
 
 import hashlib
+import time
 
 import numpy as np
 import streamlit as st
 
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
-from aecore.images import RequestBudget, Upload, is_gray, read_upload, safe_file_name, to_jpeg, to_png, to_zip
+from aecore.images import (RequestBudget, Upload, is_gray, read_upload, safe_file_name, survey, to_jpeg, to_png,
+                           to_zip)
 from studio import models, settings
 from studio.limits import photo_denoising_slots, photo_limits
+from studio.photo_jobs import PhotoJob
 from studio.settings import PHOTO_DEFAULTS
 from studio.text import counted, plain
 
@@ -204,6 +208,19 @@ def render(picked):
                                              help="scikit-learn's 'china.jpg' with noise of sigma 25 added, or "
                                                   "of the sigma above when Add noise first is on")
     settings.save(list(PHOTO_DEFAULTS))
+    files = [(upload.name, upload.getvalue()) for upload in uploads or []]
+    job = models.current_visitor().photo_job
+    if files:
+        count, pixels = survey(files)
+        if count > limits.kept or pixels > limits.request_pixels:
+            with view:
+                show_job(batch_job(files, picked, count, limits))
+            return
+    elif job is not None and returning:
+        view.info("Your last batch, kept while you were on other pages.", icon=":material/history:")
+        with view:
+            show_job(job)
+        return
     store = results_store()
     last = [store[key] for key in st.session_state.get(LAST_SHOWN, []) if key in store]
     if not uploads and not sample and returning and last:
@@ -222,8 +239,7 @@ def render(picked):
     with view:
         results, problems, held, budget = [], [], 0, RequestBudget()
         bar = st.progress(0.0, text="Reading uploads…")
-        for upload in uploads or [None]:
-            data = upload.getvalue() if upload is not None else b""
+        for upload, (_, data) in zip(uploads or [None], files or [(None, b"")]):
             items = (read_upload(upload.name, data, color=True, max_pixels=limits.photo_pixels, budget=budget)
                      if upload else [sample_photo()])
             for index, item in enumerate(items):
@@ -267,6 +283,65 @@ def show_results(results):
                            "denoised.zip", mime="application/zip", key="photo_download_all")
     for number, result in enumerate(results, start=1):
         show(result, number)
+
+
+def batch_job(files, picked, count, limits):
+    """This visitor's batch job for `files`: the one already under way for them, or a new one started now."""
+    visitor = models.current_visitor()
+    digest = hashlib.sha1()
+    for name, data in files:
+        digest.update(name.encode() + hashlib.sha1(data).digest())
+    key = (digest.hexdigest(), picked.key)
+    job = visitor.photo_job
+    if job is not None and job.key == key:
+        return job
+    if job is not None:
+        job.stop()
+    stamp = time.strftime("%H%M%S")
+    visitor.photo_job = PhotoJob(files, picked.model, picked.key, visitor.directory / f"denoised-{stamp}.zip", count,
+                                 photo_denoising_slots(limits.denoising_at_once), limits.photo_pixels, key).start()
+    return visitor.photo_job
+
+
+def show_job(job):
+    """A batch job: polled while it runs, drawn once when it is over."""
+    if job.over:
+        draw_job(job)
+    else:
+        poll_job()
+
+
+@st.fragment(run_every=1.0)
+def poll_job():
+    job = models.current_visitor().photo_job
+    if job is None:
+        return
+    if job.over:
+        st.rerun()  # the whole page once more, to draw the finished job without polling
+    draw_job(job)
+
+
+def draw_job(job):
+    """Progress, Stop, the zip of what is done, what was refused (as text), and thumbnails of the results."""
+    st.info(f"{counted(job.total, 'photo')} are more than one view holds, so they are denoised one at a time in "
+            f"the background with {job.model_name}, each as it is (Add noise first and Best quality are for photos "
+            "viewed one at a time). You can leave this page and come back.", icon=":material/dynamic_feed:")
+    handled = len(job.finished) + len(job.problems)
+    st.progress(1.0 if job.over else min(1.0, handled / max(1, job.total)), text=job.progress_line())
+    stop, download = st.columns(2)
+    if not job.over:
+        stop.button("Stop", key="photo_job_stop", icon=":material/stop:", on_click=job.stop,
+                    disabled=job.status == "stopping")
+    download.download_button(f"Download the {counted(len(job.finished), 'denoised photo')} (.zip)", job.zip_bytes,
+                             "denoised.zip", mime="application/zip", key="photo_job_download",
+                             disabled=not job.finished, help="PNGs with each upload's colour profile and EXIF")
+    for problem in job.problems:
+        st.warning(plain(problem), icon=":material/block:")
+    columns = st.columns(4)
+    for number, item in enumerate(job.finished):
+        luminance, colour = item.removed
+        columns[number % 4].image(item.thumbnail, caption=f"{plain(item.name)} · noise removed: "
+                                                          f"{noise_in_words(max(luminance, colour))}")
 
 
 def offer_photo_switch(where):

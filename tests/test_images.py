@@ -261,3 +261,65 @@ def test_metadata_of_a_file_without_any_is_empty_and_a_broken_file_gives_none():
     Image.new("RGB", (8, 8)).save(buffer, "PNG")
     assert read_metadata(buffer.getvalue()) == Metadata()
     assert read_metadata(b"not an image") == Metadata()
+
+
+def display_p3_profile():
+    """A Display P3 ICC profile (matrix and gamma 2.2 curves, v2), built here: no profile ships with the test machines."""
+    import struct
+
+    def s15(value):
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x, y, z):
+        return b"XYZ " + bytes(4) + s15(x) + s15(y) + s15(z)
+
+    description = b"Display P3"
+    tags = [(b"desc", b"desc" + bytes(4) + struct.pack(">I", len(description) + 1) + description + bytes(1 + 4 + 4 + 2 + 1 + 67)),
+            (b"wtpt", xyz(0.9642, 1.0, 0.8249)), (b"rXYZ", xyz(0.5151, 0.2412, -0.0011)),
+            (b"gXYZ", xyz(0.2920, 0.6922, 0.0419)), (b"bXYZ", xyz(0.1571, 0.0666, 0.7841)),
+            (b"rTRC", b"curv" + bytes(4) + struct.pack(">IH", 1, 563) + bytes(2)),
+            (b"cprt", b"text" + bytes(4) + b"No copyright, test profile\x00")]
+    tags += [(b"gTRC", tags[5][1]), (b"bTRC", tags[5][1])]
+    offset, table, data = 128 + 4 + 12 * len(tags), b"", b""
+    for signature, body in tags:
+        body += bytes(-len(body) % 4)
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (struct.pack(">I", size) + b"lcms" + bytes([2, 0x10, 0, 0]) + b"mntrRGB XYZ " + bytes(12) + b"acsp"
+              + bytes(24) + struct.pack(">I", 0) + s15(0.9642) + s15(1.0) + s15(0.8249) + bytes(48))
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def test_the_display_p3_test_profile_is_one_littlecms_reads():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(display_p3_profile()))
+    assert ImageCms.getProfileDescription(profile).strip() == "Display P3"
+
+
+def test_a_display_p3_heic_keeps_its_profile_and_exif():
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x010F] = "Phonemaker"
+    data = encode(Image.new("RGB", (32, 24), (200, 40, 40)), "HEIF", icc_profile=display_p3_profile(), exif=exif,
+                  quality=90)
+    upload = decode_file("IMG_0001.HEIC", data, color=True)
+    assert upload.subsampled and upload.metadata.icc_profile == display_p3_profile()
+    with Image.open(io.BytesIO(to_png(upload.image, upload.metadata))) as result:
+        assert result.info["icc_profile"] == display_p3_profile() and result.getexif()[0x010F] == "Phonemaker"
+
+
+def test_survey_counts_images_and_their_declared_pixels_in_files_and_zips_without_decoding():
+    from aecore.images import survey
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for index in range(3):
+            zipped.writestr(f"photos/{index}.png", encode(Image.new("RGB", (40, 30))))
+        zipped.writestr("notes.txt", "not an image")
+    single = encode(Image.new("RGB", (100, 50)), "JPEG")
+    assert survey([("a.zip", archive.getvalue()), ("b.jpg", single)]) == (4, 3 * 1200 + 5000)
+    assert survey([("broken.zip", b"PK\x03\x04 not really")]) == (0, 0)
+    assert survey([("odd.png", b"not an image")]) == (1, 0)

@@ -86,17 +86,28 @@ def test_pretrained_photo_model_denoises_a_photo_it_never_saw(path):
     assert psnr(whole[None], tiled[None])[0] > 40
 
 
-def test_the_jpeg_colour_model_removes_the_blotches_the_white_noise_one_leaves():
+@pytest.mark.parametrize("noise", ["camera 4:2:0 JPEG", "camera PNG", "luminance", "gray photo"])
+def test_the_shipped_colour_model_takes_what_cameras_make(noise):
+    """Camera noise (as a phone saves it), luminance noise and a gray photo each gain 3 dB or more: the issue that
+    the white-noise model left such photos as noisy as they came (+0.1 dB) does not come back."""
     from sklearn.datasets import load_sample_image
 
-    from aecore.denoise import add_gaussian_noise, denoise_photo
+    from aecore import degrade
+    from aecore.denoise import denoise
     from aecore.metrics import psnr
-    from aecore.photos import jpeg_round_trip
 
-    colour = {any(s.get("jpeg_fraction", 0) > 0 for s in CARDS[path]["stages"]): path
-              for path in PHOTO_MODELS if CARDS[path]["channels"] == 3}
-    assert set(colour) == {False, True}, "a colour model for white noise and one for 4:2:0 JPEGs"
+    path = next(path for path in PHOTO_MODELS if path.stem == "photo_color")
     clean = load_sample_image("flower.jpg")[100:292, 200:456].astype(np.float32) / 255
-    noisy = jpeg_round_trip(add_gaussian_noise(clean, 25, seed=0), quality=90)
-    scores = {jpeg: psnr(clean[None], denoise_photo(zoo.load_model(path), noisy)[None])[0] for jpeg, path in colour.items()}
-    assert scores[True] > scores[False] + 3, scores
+    rng = np.random.default_rng(0)
+    if noise == "gray photo":
+        clean = np.repeat((clean @ np.float32([0.299, 0.587, 0.114]))[..., None], 3, axis=-1)
+    if noise.startswith("camera"):
+        shot = degrade.CAMERA_LEVELS["medium"]
+        noisy = degrade.camera_noise(clean, shot, degrade.read_noise_for(shot), rng)
+        noisy = degrade.jpeg(noisy, 90, "4:2:0") if "JPEG" in noise else degrade.to_8bit(noisy)
+    else:
+        noisy = degrade.to_8bit(degrade.gaussian_noise(clean, (20 if noise == "luminance" else 25) / 255, rng, "gray"))
+    output = denoise(zoo.load_model(path), noisy).output
+    output = np.repeat(output, 3, axis=-1) if output.shape[-1] == 1 else output
+    gain = psnr(clean[None], output[None])[0] - psnr(clean[None], noisy[None])[0]
+    assert gain > 3, f"{noise}: {gain:.2f} dB"

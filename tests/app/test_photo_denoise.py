@@ -248,3 +248,65 @@ def test_results_are_shown_again_after_a_page_switch_and_go_when_the_upload_is_r
     at.run()  # the uploader is on the page now, and empty: the visitor removed the photo
     assert not at.success and not at.get("download_button")
     assert any("Upload a noisy photo" in info.value for info in at.info)
+
+
+def test_a_zip_of_more_photos_than_a_view_holds_is_denoised_whole_in_the_background(app_env):
+    import time
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for index in range(8):  # more than the 6 results a session keeps in view
+            zipped.writestr(f"trip/IMG_{index:04d}.jpg", photo_bytes(48, 64 + 8 * index, "JPEG", 0.08))
+        zipped.writestr("trip/broken.png", b"\x89PNG\r\n\x1a\nbroken")
+        zipped.writestr("trip/notes.txt", "not a photo")
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("trip.zip", archive.getvalue(), "application/zip")]).run()
+    deadline = time.monotonic() + 120
+    while "done after" not in " ".join(str(p.proto.text) for p in at.get("progress")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert_clean(at)
+    from studio.models import visitor_store
+
+    job = next(v.photo_job for v in visitor_store().visitors.values() if v.photo_job is not None)
+    assert job.status == "done" and len(job.finished) == 8
+    with zipfile.ZipFile(io.BytesIO(job.zip_bytes())) as result:
+        names = result.namelist()
+        assert len(names) == 8 and names[0] == "001_IMG_0000_denoised.png"
+        with Image.open(io.BytesIO(result.read(names[7]))) as photo:
+            assert photo.size == (120, 48) and photo.mode == "RGB"
+    warnings = plain_text(at.warning)
+    assert "trip.zip/broken.png: not an image this app reads" in warnings and "trip.zip/notes.txt: not an image file" in warnings
+    assert len(at.image) == 8  # a thumbnail of each finished photo; the refused ones are text alone
+    labels = [button.label for button in at.get("download_button")]
+    assert "Download the 8 denoised photos (.zip)" in labels
+    assert "8 of 9 photos denoised · 2 refused (named below) · done after" in " ".join(str(p.proto.text) for p in at.get("progress"))
+
+
+def test_a_batch_job_stops_at_the_next_photo_and_keeps_what_it_did(tmp_path, monkeypatch):
+    import threading
+    import zipfile
+
+    import aecore.denoise
+    from aecore.zoo import load_model
+    from studio.photo_jobs import PhotoJob
+    from tests.conftest import save_photo_model
+
+    save_photo_model(tmp_path, "colour", channels=3)
+    files = [(f"p{index}.png", photo_bytes(32, 32, noise=0.05)) for index in range(5)]
+    job = PhotoJob(files, load_model(tmp_path / "colour.keras"), "colour", tmp_path / "out.zip", 5,
+                   threading.BoundedSemaphore(1), 1 << 20)
+    denoise = aecore.denoise.denoise
+
+    def stop_during_the_second(*args, **kwargs):  # the visitor presses Stop while the second photo is denoised
+        if len(job.finished) == 1:
+            job.stop()
+        return denoise(*args, **kwargs)
+
+    monkeypatch.setattr(aecore.denoise, "denoise", stop_during_the_second)
+    job.run()
+    assert job.status == "stopped" and len(job.finished) == 2
+    assert "2 of 5 photos denoised · stopped after" in job.progress_line()
+    with zipfile.ZipFile(io.BytesIO(job.zip_bytes())) as result:
+        assert len(result.namelist()) == 2

@@ -176,7 +176,7 @@ def test_a_noisy_colour_photo_comes_back_full_size_in_colour(server, browser, sc
     wait_for_images(page)
     page.screenshot(path=str(screenshots / "denoise-photo.png"), full_page=True)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download the denoised photo (1500 x 2000 PNG)").click()
+        page.get_by_role("button", name="Download PNG (1500 x 2000)").click()
     with Image.open(io.BytesIO(Path(download.value.path()).read_bytes())) as result:
         assert result.size == (1500, 2000) and result.mode == "RGB"
         pixels = np.asarray(result, np.float32)
@@ -187,8 +187,61 @@ def test_a_noisy_colour_photo_comes_back_full_size_in_colour(server, browser, sc
     wait_until_idle(page)
     page.get_by_role("link", name="Denoise your images").click()
     page.get_by_text("Your last results", exact=False).wait_for()
-    page.get_by_role("button", name="Download the denoised photo (1500 x 2000 PNG)").wait_for()
+    page.get_by_role("button", name="Download PNG (1500 x 2000)").wait_for()
     assert_no_failure(page)
+
+
+def test_a_noisy_display_p3_heic_keeps_its_colours_and_exif_at_the_strength_asked(server, browser, tmp_path):
+    import io
+
+    import numpy as np
+    import pillow_heif
+    from PIL import Image
+
+    from aecore.images import load_image
+    from tests.test_images import display_p3_profile
+
+    pillow_heif.register_heif_opener()
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:400, 0:600] / 80.0
+    clean = np.stack([0.5 + 0.3 * np.sin(x * (c + 1) + y) for c in range(3)], -1)
+    noisy = Image.fromarray((np.clip(clean + rng.normal(0, 0.08, clean.shape), 0, 1) * 255).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x8825] = "Phonemaker", {1: "N", 2: (52.0, 30.0, 0.0)}
+    photo = tmp_path / "IMG_0042.HEIC"
+    noisy.save(photo, format="HEIF", quality=92, icc_profile=display_p3_profile(), exif=exif)
+    uploaded = load_image(photo.read_bytes(), color=True)
+
+    page = open_page(browser, f"{server}/denoise?model=d_photo_color")
+    page.get_by_role("heading", name="Denoise your images").wait_for()
+    wait_until_idle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files([str(photo)])
+    page.get_by_text("Denoised 1 photo at full resolution").wait_for(timeout=120_000)
+    wait_until_idle(page)
+    assert_no_failure(page)
+    page.get_by_text("noise removed:", exact=False).first.wait_for()
+
+    def download(name):
+        with page.expect_download() as saved:
+            page.get_by_role("button", name=name).click()
+        with Image.open(io.BytesIO(Path(saved.value.path()).read_bytes())) as result:
+            assert result.size == (600, 400) and result.info.get("icc_profile") == display_p3_profile()
+            assert result.getexif().get(0x010F) == "Phonemaker" and 0x8825 not in result.getexif()
+            return result.format, np.asarray(result.convert("RGB"), np.float32) / 255
+
+    kind, full = download("Download JPEG (quality 95)")
+    assert kind == "JPEG" and np.abs(full - uploaded).mean() > 0.02  # the noise went
+    for label in ("Luminance noise removed (%)", "Colour noise removed (%)"):
+        slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+        slider.focus()
+        slider.press("Home")
+        page.wait_for_function("(label) => [...document.querySelectorAll('[data-testid=\"stSlider\"]')].some("
+                               "s => s.innerText.includes(label) && s.querySelector('[role=slider]')"
+                               ".getAttribute('aria-valuenow') === '0')", arg=label)
+        wait_until_idle(page)
+    assert_no_failure(page)
+    kind, none_removed = download("Download PNG (600 x 400)")
+    assert kind == "PNG" and np.abs(none_removed - uploaded).max() <= 1 / 255 + 1e-6  # strength 0 gives the input
 
 
 def choose(page, label, option):
