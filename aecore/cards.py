@@ -20,13 +20,26 @@ def code_shape(family, options):
     return (int(options["code_size"]),)
 
 
-def code_in_words(card):
-    """What a model card's code really is: "32 values", or "7 x 7 x 32 = 1,568 values, more than the 784 inputs"."""
+def card_code_shape(card):
+    """The shape of one code of a model card's model, or `None` when the card does not say enough."""
     options = card.get("options") or {}
     if not card.get("architecture") or "code_size" not in options or "input_shape" not in options:
+        return None
+    return code_shape(card["architecture"], options)
+
+
+def code_values(card):
+    """How many numbers one code of a model card's model holds, or `None` when the card does not say enough."""
+    shape = card_code_shape(card)
+    return None if shape is None else math.prod(shape)
+
+
+def code_in_words(card):
+    """What a model card's code really is: "32 values", or "7 x 7 x 32 = 1,568 values, more than the 784 inputs"."""
+    shape = card_code_shape(card)
+    if shape is None:
         return "?"
-    shape = code_shape(card["architecture"], options)
-    values = math.prod(shape)
+    options, values = card["options"], math.prod(shape)
     words = f"{values:,} values" if len(shape) == 1 else f"{' x '.join(map(str, shape))} = {values:,} values"
     inputs = math.prod(options["input_shape"]) if None not in options["input_shape"] else None
     if inputs and values >= inputs:

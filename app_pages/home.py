@@ -1,8 +1,12 @@
 """Home: what an autoencoder is, and the picked model's reconstructions of test images."""
 
+import math
+import string
+
 import streamlit as st
 
 from aecore import import_tensorflow_quietly
+from aecore.cards import code_values
 from aecore.datasets import source_in_words
 from studio import common, models
 
@@ -13,13 +17,13 @@ st.markdown(
     "**decoder** rebuilds the image from the code alone. Train it on noisy inputs with clean targets and "
     "it becomes a **denoiser**; look at its codes and you see how it organises the data."
 )
-DIGIT_DIAGRAM = """digraph {
+DIGIT_DIAGRAM = string.Template("""digraph {
     rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
-    input [label="input image\\n784 pixels"]; encoder [label="encoder"];
-    code [label="code\\n(a few numbers)", fillcolor="#fde8c8"]; decoder [label="decoder"];
-    output [label="reconstruction\\n784 pixels"];
+    input [label="input image\\n$pixels pixels"]; encoder [label="encoder"];
+    code [label="code\\n$code", fillcolor="#fde8c8"]; decoder [label="decoder"];
+    output [label="reconstruction\\n$pixels pixels"];
     input -> encoder -> code -> decoder -> output;
-}"""
+}""")
 # A photo model is fully convolutional: its code is a map of features, and skips carry detail past it.
 PHOTO_DIAGRAM = """digraph {
     rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
@@ -30,8 +34,20 @@ PHOTO_DIAGRAM = """digraph {
     encoder -> decoder [label="skips", style=dashed, fontname="sans-serif"];
 }"""
 
+
+def digit_diagram(card):
+    """The digit diagram with the sizes of the model that `card` describes (a generic one without a card)."""
+    shape = (card.get("options") or {}).get("input_shape") or [28, 28, 1]
+    values = code_values(card)
+    return DIGIT_DIAGRAM.substitute(pixels=f"{math.prod(shape):,}",
+                                    code=f"{values:,} numbers" if values else "(a few numbers)")
+
+
 entry = models.current_model(load=False)  # its card: on a fresh server the model is still loading
-st.graphviz_chart(PHOTO_DIAGRAM if entry is not None and entry.is_photo_model else DIGIT_DIAGRAM, width="content")
+if entry is not None and entry.is_photo_model:
+    st.graphviz_chart(PHOTO_DIAGRAM, width="content")
+else:
+    st.graphviz_chart(digit_diagram(entry.card if entry is not None and entry.is_image_model else {}), width="content")
 if entry is None:
     st.info(
         "There are no pretrained models in `pretrained/` yet, and none trained in this session. "
