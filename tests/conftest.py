@@ -13,6 +13,22 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 
+# Modules whose tests each take seconds (a subprocess that imports TensorFlow, an AppTest of a whole
+# page, real training or the shipped models): left out of the fast lane, `pytest -m "not slow and not browser"`.
+SLOW_MODULES = {"test_cli.py", "test_pretrained.py", "test_distributed.py", "test_bad_uploads.py",
+                "test_training.py", "test_anomaly.py", "test_batch.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path
+        if path.parent.name == "browser":
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+        elif path.parent.name == "app" or path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def mnist():
     from aecore.datasets import load_dataset
