@@ -230,6 +230,7 @@ class Metadata:
 
     icc_profile: bytes | None = None
     exif: bytes | None = None
+    bits: int = 8  # 16 for a 16-bit gray upload, written back at 16 bits in a PNG
 
 
 def read_metadata(data, keep_gps=False):
@@ -246,7 +247,8 @@ def read_metadata(data, keep_gps=False):
                 exif[ORIENTATION] = 1
             if not keep_gps:
                 exif.pop(GPS_IFD, None)
-            return Metadata(icc, exif.tobytes() if len(exif) else None)
+            bits = 16 if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I") else 8
+            return Metadata(icc, exif.tobytes() if len(exif) else None, bits)
     except Exception:  # noqa: BLE001 - metadata is a courtesy; the decoder reports a broken file
         return Metadata()
 
@@ -439,13 +441,19 @@ def _encoded(image, format, metadata=None, **options):
     if metadata is not None:
         options.update({key: value for key, value in (("icc_profile", metadata.icc_profile),
                                                       ("exif", metadata.exif)) if value})
+    deep = format == "PNG" and metadata is not None and metadata.bits == 16 and pixels.ndim == 2
+    picture = Image.fromarray((pixels * 65535).round().astype(np.uint16)) if deep else \
+        Image.fromarray((pixels * 255).round().astype(np.uint8))
     buffer = io.BytesIO()
-    Image.fromarray((pixels * 255).round().astype(np.uint8)).save(buffer, format=format, **options)
+    picture.save(buffer, format=format, **options)
     return buffer.getvalue()
 
 
 def to_png(image: np.ndarray, metadata: Metadata | None = None) -> bytes:
-    """PNG bytes of an image in [0, 1] (H x W, or H x W x 1 or 3), with the upload's ICC profile and EXIF if given."""
+    """PNG bytes of an image in [0, 1] (H x W, or H x W x 1 or 3), with the upload's ICC profile and EXIF if given.
+
+    A gray image whose upload was 16-bit (`metadata.bits`) is written at 16 bits.
+    """
     return _encoded(image, "PNG", metadata)
 
 

@@ -323,3 +323,16 @@ def test_survey_counts_images_and_their_declared_pixels_in_files_and_zips_withou
     assert survey([("a.zip", archive.getvalue()), ("b.jpg", single)]) == (4, 3 * 1200 + 5000)
     assert survey([("broken.zip", b"PK\x03\x04 not really")]) == (0, 0)
     assert survey([("odd.png", b"not an image")]) == (1, 0)
+
+
+def test_a_16_bit_gray_upload_comes_back_at_16_bits():
+    ramp = (np.linspace(0, 65535, 64 * 32).reshape(32, 64)).astype(np.uint16)
+    data = encode(Image.fromarray(ramp))
+    upload = decode_file("scan.png", data, color=True)
+    assert upload.metadata.bits == 16
+    gray = upload.image[..., :1]
+    with Image.open(io.BytesIO(to_png(gray, upload.metadata))) as result:
+        assert result.mode.startswith("I") and result.size == (64, 32)
+        np.testing.assert_array_equal(np.asarray(result).astype(np.uint16), ramp)
+    with Image.open(io.BytesIO(to_png(gray))) as eight_bit:
+        assert eight_bit.mode == "L"
