@@ -20,6 +20,7 @@ from aecore.images import (RequestBudget, Upload, is_gray, read_upload, safe_fil
                            to_zip)
 from studio import models, settings
 from studio.limits import photo_denoising_slots, photo_limits
+from studio.links import query_default, share
 from studio.photo_jobs import PhotoJob
 from studio.settings import PHOTO_DEFAULTS
 from studio.text import counted, plain
@@ -187,6 +188,10 @@ def show(result, number):
 def render(picked):
     """The page body when the picked model is a photo model."""
     limits = photo_limits()
+    # A link sets the noise first (its own parameter names: the digit pages' sigma is on a 0-1 scale)
+    query_default("photo_add_noise", lambda raw: raw == "1", False)
+    query_default("photo_sigma", lambda raw: min(50, max(0, int(raw))), PHOTO_DEFAULTS["photo_sigma"])
+    query_default("photo_seed", lambda raw: min(10**6, max(0, int(raw))), PHOTO_DEFAULTS["photo_seed"])
     settings.restore(PHOTO_DEFAULTS)  # what this visitor set before visiting other pages
     # Streamlit forgets an uploader's files when the page is left; its state is gone on the way back
     returning = "denoise_upload" not in st.session_state
@@ -201,13 +206,15 @@ def render(picked):
     sigma = controls.slider("Noise sigma (0-255 scale)", 0, 50, key="photo_sigma", disabled=not add_noise_first)
     seed = controls.number_input("Noise seed", 0, 10**6, key="photo_seed", disabled=not add_noise_first)
     sigma = sigma if add_noise_first else 0
-    ensemble = controls.toggle("Best quality (about 8x slower)", key="photo_best",
-                               help="denoise the photo in all eight flips and quarter turns and average them: "
+    ensemble = controls.toggle("Best quality", key="photo_best",
+                               help="8x slower: denoise the photo in all eight flips and quarter turns and average them, "
                                     "0.1-0.2 dB better (see the README's benchmark)")
     sample = not uploads and controls.toggle("Try a sample photo", key="photo_sample",
                                              help="scikit-learn's 'china.jpg' with noise of sigma 25 added, or "
                                                   "of the sigma above when Add noise first is on")
     settings.save(list(PHOTO_DEFAULTS))
+    share(photo_add_noise=1 if add_noise_first else None, photo_sigma=sigma if add_noise_first else None,
+          photo_seed=int(seed) if add_noise_first else None)
     files = [(upload.name, upload.getvalue()) for upload in uploads or []]
     job = models.current_visitor().photo_job
     if files:

@@ -310,3 +310,20 @@ def test_a_batch_job_stops_at_the_next_photo_and_keeps_what_it_did(tmp_path, mon
     assert "2 of 5 photos denoised · stopped after" in job.progress_line()
     with zipfile.ZipFile(io.BytesIO(job.zip_bytes())) as result:
         assert len(result.namelist()) == 2
+
+
+def test_a_link_keeps_add_noise_first_its_sigma_and_seed(app_env):
+    at = open_photo_page()
+    at.toggle(key="photo_add_noise").set_value(True).run()
+    at.slider(key="photo_sigma").set_value(35).run()
+    assert (at.query_params["photo_add_noise"], at.query_params["photo_sigma"]) == ("1", "35")
+    from tests.app.test_pages import open_app
+
+    shared = open_app("app_pages/denoise.py", query={"model": PHOTO, "photo_add_noise": "1", "photo_sigma": "35",
+                                                     "photo_seed": "7"})
+    assert_clean(shared)
+    assert shared.toggle(key="photo_add_noise").value and shared.slider(key="photo_sigma").value == 35
+    assert shared.number_input(key="photo_seed").value == 7
+    odd = open_app("app_pages/denoise.py", query={"model": PHOTO, "photo_add_noise": "1", "photo_sigma": "900"})
+    assert_clean(odd)
+    assert odd.slider(key="photo_sigma").value == 50  # out of range: the nearest it can be
