@@ -124,11 +124,12 @@ with controls:
             try:
                 runs.start_run(DETECTOR_ARCHITECTURE, tag, normal_data, TrainConfig(epochs=epochs, seed=0),
                                recipe(DETECTOR_ARCHITECTURE, loss=DETECTOR_OPTIONS["loss"]), normal_data.x_test[:8],
-                               normal_data.x_test[:8], limits, **DETECTOR_OPTIONS)
+                               normal_data.x_test[:8], limits, page="anomaly", **DETECTOR_OPTIONS)
                 st.rerun()
             except ValueError as error:
                 st.error(f"Cannot start: {error}")
-        run_view.show_run(running, "The detector joins the sidebar picker, and this page uses it, when it ends.")
+        run_view.show_run(running, "The detector joins the sidebar picker, and this page uses it, when it ends.",
+                          page="anomaly")
 if entry.model.example_shape != data.input_shape:
     st.stop()
 
@@ -145,7 +146,7 @@ with view:
     columns[1].metric("Anomalies caught", f"{counts.caught:,}", f"{counts.detection_rate:.1%}", delta_color="off")
     columns[2].metric("Anomalies missed", f"{counts.missed:,}")
     columns[3].metric("False alarms", f"{counts.false_alarms:,}", f"{counts.false_alarm_rate:.1%}", delta_color="off")
-    columns[4].metric("Normal images passed", f"{counts.passed:,}")
+    columns[4].metric("Normals passed", f"{counts.passed:,}", help="normal test images scored below the threshold")
     st.caption(f"{split.description}. Threshold {threshold:.4g}: a score above it is called an anomaly.")
     left, right = st.columns(2)
     left.plotly_chart(score_histograms(normal_scores, anomalous_scores, threshold), key="anomaly_histograms")

@@ -52,11 +52,14 @@ with view:
     common.show_mosaic([[result.original, result.hidden, result.output, result.completed]],
                        caption=f"{name}: original · hidden · the model's output · completed (the model's pixels "
                                "inside the rectangle only)")
-    columns = st.columns(4)
-    columns[0].metric("PSNR inside, the model", f"{result.psnr_inside:.2f} dB")
-    columns[1].metric("PSNR inside, the mean image", f"{result.baseline_psnr_inside:.2f} dB")
+    columns = st.columns(4)  # short labels: a fourth of the view cuts off longer ones
+    columns[0].metric("PSNR inside, the model", f"{result.psnr_inside:.2f} dB", help="PSNR over the hidden pixels")
+    columns[1].metric("PSNR inside, the mean", f"{result.baseline_psnr_inside:.2f} dB",
+                      help="PSNR over the hidden pixels, filled from the mean training image")
     _, _, ours, baseline = complete_many(entry.model, test_set[:SCORED], rectangle, mean_image)
-    columns[2].metric(f"{SCORED} test images, the model", f"{ours:.2f} dB", help="PSNR over the hidden pixels of all of them")
-    columns[3].metric(f"{SCORED} test images, the mean image", f"{baseline:.2f} dB")
-    st.caption(f"The hidden rectangle: {rectangle.height} x {rectangle.width} pixels at row {rectangle.top}, "
-               f"column {rectangle.left}.")
+    columns[2].metric(f"{SCORED} images, the model", f"{ours:.2f} dB",
+                      help=f"PSNR over the hidden pixels of {SCORED} test images")
+    columns[3].metric(f"{SCORED} images, the mean", f"{baseline:.2f} dB",
+                      help=f"PSNR over the hidden pixels of {SCORED} test images, filled from the mean training image")
+    st.caption(f"PSNR inside the hidden rectangle, {rectangle.height} x {rectangle.width} pixels at row "
+               f"{rectangle.top}, column {rectangle.left}: the model's fill against the mean training image's.")

@@ -86,10 +86,11 @@ def codes_figure(epoch, codes, labels, class_names):
     kept = st.session_state.get("live_codes_figure")
     if kept is None or kept[0] is not codes or kept[1] != epoch:  # the job replaces its codes each epoch
         method = "code" if codes.shape[1] == 2 else "pca"
+        # The projection on a second, smaller line: a third of the page cuts off a long title.
+        projection = "" if method == "code" else f"<br><sup>PCA of {codes.shape[1]:,} values</sup>"
         figure = latent_scatter(project(codes, method, 2).points, labels, class_names,
-                                title=f"codes of {len(codes):,} test images after epoch {epoch}"
-                                      + ("" if method == "code" else f" (PCA of {codes.shape[1]:,} values)"))
-        kept = (codes, epoch, figure.update_layout(height=400))
+                                title=f"codes of {len(codes):,} test images after epoch {epoch}{projection}")
+        kept = (codes, epoch, figure.update_layout(height=400, margin_t=56))
         st.session_state["live_codes_figure"] = kept
     return kept[2]
 

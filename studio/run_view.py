@@ -47,20 +47,25 @@ def run_actions(run):
                                        key="download_card")
 
 
-def show_run(running, idle_message):
-    """Stop and the progress line of this visitor's run (or `idle_message` without one), redrawn while it runs."""
+def show_run(running, idle_message, page=None):
+    """Stop and the progress line of this visitor's run (or `idle_message` without one), redrawn while it runs.
+
+    With `page`, only a run that page started: another page's run is named while it goes on, and not shown.
+    """
 
     @st.fragment(run_every=STATUS_SECONDS if running else None)
     def status(drawn_running):
         run = runs.current_run()
-        if run is None:
-            st.info(idle_message)
-            return
-        if drawn_running and not run.running:
+        if drawn_running and run is not None and not run.running:
             # The run ended (its model already saved): redraw the whole app, so the picker, the Start
             # button and this view change together. Only this fragment asks: a second app rerun could
             # arrive with the browser's old picker value and undo the pick of the new model.
             st.rerun(scope="app")
+        if run is None or page is not None and run.page != page:
+            st.info(idle_message if run is None or not run.running else
+                    "Your other training run goes on (the Train page shows it): one run at a time, so this one can "
+                    "start when it ends.")
+            return
         run_actions(run)  # each slot always holds one element, so no state outlives the next
         run_status(run)
 

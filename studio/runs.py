@@ -36,6 +36,7 @@ class TrainingRun:
     preview_originals: np.ndarray
     code_labels: np.ndarray | None = None  # the labels of the job's code sample
     key: str | None = None  # set when the saved model has joined the picker
+    page: str = "train"  # the page that started it: "train", or "anomaly" for a detector
 
     @property
     def running(self):
@@ -52,10 +53,11 @@ def current_run():
 
 
 def start_run(architecture, dataset_name, data, config, recipe, preview_originals, preview, limits, code_sample=None,
-              code_labels=None, **build_options):
+              code_labels=None, page="train", **build_options):
     """Start training in the background and make it this session's run; raises `ValueError` when refused.
 
     `code_sample` (images, with their `code_labels`) is encoded after every epoch for a live scatter of codes.
+    `page` names the page that starts it, which alone shows it besides the Train page.
     """
     from aecore.training import TrainingJob
 
@@ -69,7 +71,7 @@ def start_run(architecture, dataset_name, data, config, recipe, preview_original
     job = TrainingJob(architecture, data, config, preview=preview, keep=keep, yield_to=page_activity().busy,
                       code_sample=code_sample, **build_options)
     limits.admit(job)  # raises when this server already runs its maximum
-    current_visitor().run = TrainingRun(job.start(), name, preview_originals, code_labels)
+    current_visitor().run = TrainingRun(job.start(), name, preview_originals, code_labels, page=page)
 
 
 def collect_finished_training():

@@ -3,7 +3,7 @@
 from aecore.anomaly import anomaly_scores, dataset_against_dataset, roc
 from aecore.datasets import load_dataset
 from aecore.zoo import load_model
-from tests.app.conftest import training_run, wait_for_training
+from tests.app.conftest import start_training, training_run, wait_for_training
 from tests.app.test_pages import assert_clean, image_captions, open_app, picked_model
 from tests.conftest import png_bytes
 
@@ -21,6 +21,7 @@ def test_opens_on_the_picked_models_own_data_and_the_threshold_moves_the_counts(
     scores = anomaly_scores(load_model(app_env / "a_conv_gaussian.keras"), split.x_test, "mse")
     assert metric(at, "AUROC") == f"{roc(scores[~split.is_anomaly], scores[split.is_anomaly]).auroc:.3f}"
     assert len(at.get("plotly_chart")) == 2  # the histograms and the ROC curve
+    assert all(len(m.label) <= 16 for m in at.metric)  # a fifth of the view shows about 16 characters
     captions = image_captions(at)
     assert any(caption.startswith("Most anomalous") for caption in captions)
     assert any(caption.startswith("Least anomalous") for caption in captions)
@@ -59,6 +60,15 @@ def test_trains_a_detector_of_one_digit_and_uses_it(app_env):
     assert key.startswith("session:dense_mnist-normal-1_") and picked_model(at) == key
     assert any("trained on these normal images alone" in caption.value for caption in at.caption)
     assert float(metric(at, "AUROC")) > 0.8  # ones are easy to tell from the other digits
+
+
+def test_the_detector_panel_shows_no_run_of_the_train_page(app_env):
+    at = wait_for_training(start_training(epochs=1, count=500))
+    at.switch_page("app_pages/anomaly.py").run()
+    assert_clean(at)
+    assert not any("Training finished" in message.value for message in at.success)
+    assert "Download model (.keras)" not in [button.proto.label for button in at.get("download_button")]
+    assert any("joins the sidebar picker" in message.value for message in at.info)
 
 
 def test_uploads_get_a_verdict_and_broken_files_a_message(app_env, mnist):
