@@ -91,8 +91,8 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
             slots.release()
         as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         noisy, output = as_bytes(result.noisy), as_bytes(result.output)
-        store[key] = dict(name=item.name, model=entry.key, reference=as_bytes(result.reference),
-                          noisy=noisy, output=output, metadata=item.metadata, removed=result.removed,
+        # What the views need, no more: a kept 12-megapixel result is two 36 MB arrays and two display copies.
+        store[key] = dict(name=item.name, model=entry.key, noisy=noisy, output=output, metadata=item.metadata, removed=result.removed,
                           display=(fit_for_display(noisy), fit_for_display(output)),
                           notes=[note for note in (item.note, None if sigma else jpeg_note(item, entry), *result.notes) if note],
                           scaled=item.note is not None, sigma=result.estimated_sigma, seconds=result.seconds,
