@@ -6,6 +6,15 @@ these rules live apart from the Keras model classes, which ask them too (`Autoen
 
 import math
 
+# Families whose models take photos of any size (the catalogue's entries trained on "photos"; a test
+# keeps the two in step). Kept here so that a card is judged without importing Keras.
+PHOTO_FAMILIES = frozenset({"photo"})
+
+
+def is_photo(card):
+    """Whether a model card's model is a photo model: any size, gray or colour, denoised at full resolution."""
+    return (card or {}).get("architecture") in PHOTO_FAMILIES
+
 
 def code_shape(family, options):
     """The shape of one code of a model of `family` built with `options` (constructor arguments, as a card holds them).

@@ -32,6 +32,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aecore import zoo
+from aecore.cards import is_photo
 from aecore.datasets import DATASETS, load_dataset
 
 SESSION_PREFIX = "session:"
@@ -73,7 +74,7 @@ class ModelEntry:
 
     @property
     def is_photo_model(self):
-        return self.card.get("architecture") == "photo"
+        return is_photo(self.card)
 
 
 @st.cache_resource(show_spinner="Loading a pretrained model…", max_entries=32)

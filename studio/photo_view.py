@@ -14,6 +14,7 @@ import time
 import numpy as np
 import streamlit as st
 
+from aecore.cards import is_photo
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
 from aecore.images import (RequestBudget, Upload, is_gray, read_upload, safe_file_name, survey, to_jpeg, to_png,
@@ -43,7 +44,7 @@ def photo_models(jpeg=False):
     """
     found = {}
     for key, entry in models.available_models().items():
-        if entry.card.get("architecture") == "photo":
+        if is_photo(entry.card):
             channels, preferred = entry.card.get("channels"), trained_for_jpeg(entry.card) == jpeg
             if channels not in found or (preferred and not found[channels][1]):
                 found[channels] = (key, preferred)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore.cards import code_in_words
+from aecore.cards import code_in_words, is_photo
 from aecore.datasets import source_in_words
 from studio.links import query_default, share
 from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models
@@ -42,17 +42,19 @@ def show_card(card, trained_here=False):
     if not card:
         st.caption("This model has no card.")
         return
-    if card.get("architecture") == "photo":
+    if is_photo(card):
         scores = (card.get("test_metrics") or {}).get("model") or {}
         origin = "trained in this session, seen only by you" if trained_here else "pretrained"
         lines = [f"**photo** · {'colour' if card.get('channels') == 3 else 'gray'} · any size · {origin}",
                  f"code: bottleneck map of {card.get('options', {}).get('code_size', '?')} channels at 1/"
                  f"{2 ** (len(card.get('options', {}).get('widths', [0])) - 1)} of the size",
                  f"trained on {len(card.get('training_photos', []))} photos, {card.get('patches_seen', 0):,} patches",
-                 "noise: Gaussian, any sigma up to 55 of 255 (blind)"]
+                 f"noise: {card.get('noise', 'not recorded')}"]
         if scores:
-            lines.append("PSNR on held-out wallpapers: " + " · ".join(f"sigma {name.removeprefix('psnr_sigma')}: {value:.2f} dB"
-                                                       for name, value in scores.items()))
+            named = {"psnr_camera_jpeg": "camera noise as JPEG"}
+            lines.append("PSNR on held-out wallpapers: " + " · ".join(
+                f"{named.get(name, 'sigma ' + name.removeprefix('psnr_sigma'))}: {value:.2f} dB"
+                for name, value in scores.items()))
         st.caption("  \n".join(lines))
         return
     origin = "trained in this session, seen only by you" if trained_here else "pretrained"

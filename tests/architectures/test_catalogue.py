@@ -127,3 +127,11 @@ def test_recipe_reports_what_build_applies():
     assert recipe("dense", learning_rate=0.01, decay_rate=0.5, decay_steps=100) == {
         "optimizer": "adam", "learning_rate": 0.01, "loss": "mse", "lr_decay_rate": 0.5, "lr_decay_steps": 100}
     assert recipe("vae")["loss"] == "reconstruction + KL"
+
+
+def test_the_cards_photo_families_are_the_catalogues_photo_entries():
+    from aecore.architectures import CATALOGUE
+    from aecore.cards import PHOTO_FAMILIES, is_photo
+
+    assert PHOTO_FAMILIES == {name for name, entry in CATALOGUE.items() if entry.data == "photos"}
+    assert is_photo({"architecture": "photo"}) and not is_photo({"architecture": "conv"}) and not is_photo(None)
