@@ -198,6 +198,8 @@ def test_a_noisy_display_p3_heic_keeps_its_colours_and_exif_at_the_strength_aske
     import pillow_heif
     from PIL import Image
 
+    from playwright.sync_api import expect
+
     from aecore.images import load_image
     from tests.test_images import display_p3_profile
 
@@ -235,9 +237,7 @@ def test_a_noisy_display_p3_heic_keeps_its_colours_and_exif_at_the_strength_aske
         slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
         slider.focus()
         slider.press("Home")
-        page.wait_for_function("(label) => [...document.querySelectorAll('[data-testid=\"stSlider\"]')].some("
-                               "s => s.innerText.includes(label) && s.querySelector('[role=slider]')"
-                               ".getAttribute('aria-valuenow') === '0')", arg=label)
+        expect(slider).to_have_value("0")
         wait_until_idle(page)
     assert_no_failure(page)
     kind, none_removed = download("Download PNG (600 x 400)")
