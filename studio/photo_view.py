@@ -31,35 +31,42 @@ MIN_SIDE = 16  # smaller uploads are refused with a note: there is nothing to de
 LAST_SHOWN = "photo_last_shown"  # store keys of the photos last shown, to show again after a page switch
 
 
-def trained_for_jpeg(card):
-    """Whether a photo model's card has a stage trained on noisy patches saved as 4:2:0 JPEG (alone or in the camera mix)."""
-    return any(stage.get("jpeg_fraction", 0) > 0 or stage.get("mix") for stage in card.get("stages", []))
+def trained_for(card):
+    """The noise a photo model's card says it learned: "camera" (aecore.degrade's mix, every upload),
+    "jpeg" (white noise, partly saved as 4:2:0 JPEG) or "white" (white Gaussian noise alone)."""
+    stages = card.get("stages", [])
+    if any(stage.get("mix") for stage in stages):
+        return "camera"
+    return "jpeg" if any(stage.get("jpeg_fraction", 0) > 0 for stage in stages) else "white"
 
 
-def photo_models(jpeg=False):
-    """`{channels: picker key}` of the photo models on offer (1: gray, 3: colour).
+# For each kind of photo, the models to prefer, best first (a measurement on bench/photo_real.py and
+# bench/photo_denoise.py for each step of the order).
+PREFERENCE = {"white": ("white", "camera", "jpeg"),  # noise added here: white Gaussian, known
+              "subsampled": ("camera", "jpeg", "white"),  # a camera's or phone's JPEG / HEIC
+              "upload": ("camera", "white", "jpeg")}  # any other upload: noise of any kind
 
-    With `jpeg`, a model trained for 4:2:0 JPEG noise is preferred where there is one; without, one
-    trained on white noise alone.
-    """
+
+def photo_models(kind="upload"):
+    """`{channels: picker key}` of the photo models on offer (1: gray, 3: colour), the best for `kind` of photo."""
     found = {}
     for key, entry in models.available_models().items():
         if is_photo(entry.card):
-            channels, preferred = entry.card.get("channels"), trained_for_jpeg(entry.card) == jpeg
-            if channels not in found or (preferred and not found[channels][1]):
-                found[channels] = (key, preferred)
+            channels, rank = entry.card.get("channels"), PREFERENCE[kind].index(trained_for(entry.card))
+            if channels not in found or rank < found[channels][1]:
+                found[channels] = (key, rank)
     return {channels: key for channels, (key, _) in found.items()}
 
 
 def model_for(item, picked, noise_added=False):
     """The picker entry to denoise upload `item` with: the photo model made for photos like it, else `picked`.
 
-    Gray photos go to the gray model, colour ones to the colour model, and colour JPEGs with
-    subsampled chroma to the colour model trained on such JPEGs when one is installed, unless the
-    noise was added here (`noise_added`): that noise is white, whatever the file.
+    Gray photos go to the gray model. Colour ones go to the model for their noise (`PREFERENCE`):
+    noise added here (`noise_added`) is white, whatever the file; an upload's is of any kind.
     """
     wanted = 1 if is_gray(item.image) else 3
-    key = photo_models(jpeg=wanted == 3 and item.subsampled and not noise_added).get(wanted)
+    kind = "white" if noise_added else "subsampled" if wanted == 3 and item.subsampled else "upload"
+    key = photo_models(kind).get(wanted)
     entry = models.model_entry(key) if key else None
     return entry if entry is not None and is_photo_model(entry.model) else picked
 
@@ -107,7 +114,7 @@ def jpeg_note(item, entry):
     """What to say about a JPEG with subsampled colour: which model took it, or that none is made for it."""
     if not item.subsampled or is_gray(item.image):
         return None
-    if trained_for_jpeg(entry.card):
+    if trained_for(entry.card) != "white":
         return (f"This file stores its colour at half resolution, as cameras and phones do; {entry.key} is "
                 "trained for the blotchy colour noise such files carry.")
     return ("This file stores its colour at half resolution, as cameras and phones do; the colour model here "

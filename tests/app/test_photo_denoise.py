@@ -164,27 +164,36 @@ def test_a_photo_over_the_limit_is_scaled_down_and_says_so(app_env, monkeypatch)
                                              "limit first (see the note under each)."]
 
 
-def test_colour_jpegs_with_subsampled_chroma_go_to_the_model_trained_on_them(app_env, tmp_path, monkeypatch):
+def test_each_photo_goes_to_the_model_trained_for_its_noise(app_env, tmp_path, monkeypatch):
     import json
     import shutil
 
-    for name, jpeg_fraction in (("d_photo_color", 0.0), ("e_photo_color_jpeg", 0.3)):
+    def install(name, **stage):
         shutil.copy(app_env / "d_photo_color.keras", tmp_path / f"{name}.keras")
         card = json.loads((app_env / "d_photo_color.json").read_text())
-        card["stages"][-1]["jpeg_fraction"] = jpeg_fraction
+        card["stages"][-1].update(stage)
         (tmp_path / f"{name}.json").write_text(json.dumps(card))
+
+    def captions(at):
+        return [c.value for c in at.caption if " px · " in c.value]
+
+    uploads = [("phone.jpg", photo_bytes(64, 96, "JPEG", 0.1), "image/jpeg"),  # Pillow writes 4:2:0 by default
+               ("scan.png", photo_bytes(64, 96, noise=0.1), "image/png")]
+    install("d_photo_color", jpeg_fraction=0.0)
+    install("e_photo_color_jpeg", jpeg_fraction=0.3)
     monkeypatch.setenv("AESTUDIO_PRETRAINED_DIR", str(tmp_path))
     at = open_photo_page()
-    at.file_uploader(key="denoise_upload").set_value([
-        ("phone.jpg", photo_bytes(64, 96, "JPEG", 0.1), "image/jpeg"),  # Pillow writes 4:2:0 by default
-        ("scan.png", photo_bytes(64, 96, noise=0.1), "image/png")]).run()
+    at.file_uploader(key="denoise_upload").set_value(uploads).run()
     assert_clean(at)
-    captions = [c.value for c in at.caption if " px · " in c.value]
-    assert "e_photo_color_jpeg" in captions[0] and "d_photo_color" in captions[1], captions
+    assert "e_photo_color_jpeg" in captions(at)[0] and "d_photo_color" in captions(at)[1], captions(at)
     assert any("stores its colour at half resolution" in info.value for info in at.info)
+
+    install("f_photo_color_camera", mix={"camera": 0.4})  # a blind model trained on camera noise takes every upload
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value(uploads).run()
+    assert "f_photo_color_camera" in captions(at)[0] and "f_photo_color_camera" in captions(at)[1], captions(at)
     at.toggle(key="photo_add_noise").set_value(True).run()  # noise added here is white, whatever the file
-    captions = [c.value for c in at.caption if " px · " in c.value]
-    assert "d_photo_color" in captions[0] and "d_photo_color" in captions[1], captions
+    assert "d_photo_color" in captions(at)[0] and "d_photo_color" in captions(at)[1], captions(at)
     assert not any("half resolution" in info.value for info in at.info)
 
 
