@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aecore import degrade  # noqa: E402
+from aecore.images import is_gray  # noqa: E402
 from bench.photo_denoise import centre_crop, score, test_photos  # noqa: E402
 
 CACHE = ROOT / "bench" / "results" / "photo_real_classical.json"
@@ -68,7 +69,11 @@ def oracle(method, clean, noisy):
         if method == "cbm3d":
             import bm3d
 
-            output = np.clip(bm3d.bm3d_rgb(noisy, factor * std / 255), 0, 1).astype(np.float32)
+            if is_gray(noisy):  # CBM3D's colour transform divides by zero on equal channels: BM3D on one
+                output = np.repeat(bm3d.bm3d(noisy[..., 0], factor * std / 255)[..., None], 3, axis=-1)
+            else:
+                output = bm3d.bm3d_rgb(noisy, factor * std / 255)
+            output = np.clip(output, 0, 1).astype(np.float32)
         else:
             import cv2
 
