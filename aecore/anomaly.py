@@ -5,6 +5,8 @@ of its code to the nearest codes of the normal training images, or the sum of bo
 standard deviations of the normal images' own scores. `roc`, `threshold_for_false_alarm_rate` and
 `confusion` turn scores of normal and anomalous images into the numbers a detector is judged by.
 `normal_classes_split` and `dataset_against_dataset` build the normal and anomalous sets.
+`NormalDomain` says when an uploaded picture is nothing like the normal images, so that no score of
+it is read as "normal".
 """
 
 from dataclasses import dataclass
@@ -189,6 +191,75 @@ def confusion(normal_scores, anomalous_scores, threshold):
     caught = int(np.sum(anomalous > threshold))
     false_alarms = int(np.sum(normal > threshold))
     return Confusion(caught, len(anomalous) - caught, false_alarms, len(normal) - false_alarms)
+
+
+MID_TONES = (0.2, 0.8)  # tones between these, once a picture is stretched to its own darkest and lightest
+TONE_MARGIN = 0.15  # a picture with this much more of its area in mid tones than 99% of the normal images is unlike them
+COLOURED = 0.2  # a pixel whose channels differ by more than this is coloured ...
+COLOURED_SHARE = 0.1  # ... and a picture with more than this share of coloured pixels is a colour picture
+DOMAIN_SAMPLE = 2000  # normal images measured to learn their share of mid tones, at most
+
+
+def mid_tone_shares(grays):
+    """Per picture (N x H x W), the share of its pixels in `MID_TONES` once its 1st-99th percentile range is [0, 1].
+
+    Digits are mostly paper and ink, photographs mostly mid tones; stretching first makes a pale scan
+    or a dim photo count like a crisp one.
+    """
+    grays = np.asarray(grays, np.float32).reshape(len(grays), -1)
+    low, high = np.percentile(grays, [1, 99], axis=1, keepdims=True)
+    stretched = (grays - low) / np.maximum(high - low, 1e-6)
+    return np.mean((stretched > MID_TONES[0]) & (stretched < MID_TONES[1]), axis=1)
+
+
+@dataclass(frozen=True)
+class NormalDomain:
+    """What every normal image is like, so that an upload unlike all of them is not scored as one.
+
+    A detector's score compares a picture with what the model learned, so it means something only for
+    pictures of that kind: a colour photograph shrunk to a gray 28 x 28 copy can score as low as a digit.
+    Build one with `NormalDomain.of`; `unlike` then judges an upload as it came, before it is prepared.
+    """
+
+    gray: bool  # the normal images have one channel
+    most_mid_tones: float  # the 99th percentile of the normal images' shares of mid tones
+
+    @classmethod
+    def of(cls, normal_images):
+        """The domain of `normal_images` (N x H x W x C in [0, 1]), measured on at most `DOMAIN_SAMPLE` of them."""
+        normal_images = np.asarray(normal_images, np.float32)
+        if len(normal_images) == 0:
+            raise ValueError("no normal images to learn what they are like")
+        sample = normal_images[:: max(1, len(normal_images) // DOMAIN_SAMPLE)]
+        gray = sample.shape[-1] == 1
+        grays = sample[..., 0] if gray else sample[..., :3] @ np.float32([0.299, 0.587, 0.114])
+        return cls(gray, float(np.percentile(mid_tone_shares(grays), 99)))
+
+    def unlike(self, image):
+        """Why `image` (H x W, or H x W x C in [0, 1]) is nothing like the normal images, in words; `None` if it may be.
+
+        Examples
+        --------
+        >>> domain = NormalDomain(gray=True, most_mid_tones=0.1)
+        >>> domain.unlike(np.zeros((28, 28))) is None
+        True
+        >>> print(domain.unlike(np.tile(np.linspace(0, 1, 64), (64, 1))))  # a smooth gray ramp
+        most of it is mid tones (59% of its area, against at most 10% in 99% of the normal images), like a photograph
+        """
+        image = np.asarray(image, np.float32)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim == 3:
+            if self.gray:
+                coloured = float(np.mean(image.max(axis=-1) - image.min(axis=-1) > COLOURED))
+                if coloured > COLOURED_SHARE:
+                    return f"it is a colour picture ({coloured:.0%} of it in colour) and the normal images are gray"
+            image = image[..., :3] @ np.float32([0.299, 0.587, 0.114])
+        share = float(mid_tone_shares(image[np.newaxis])[0])
+        if share > self.most_mid_tones + TONE_MARGIN:
+            return (f"most of it is mid tones ({share:.0%} of its area, against at most {self.most_mid_tones:.0%} in "
+                    "99% of the normal images), like a photograph")
+        return None
 
 
 def detector_card(model, dataset, normal_classes, score_kind="mse"):

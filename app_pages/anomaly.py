@@ -7,6 +7,7 @@ from aecore.anomaly import (
     DETECTOR_ARCHITECTURE,
     DETECTOR_OPTIONS,
     SCORES,
+    NormalDomain,
     confusion,
     dataset_against_dataset,
     fit_detector,
@@ -29,6 +30,7 @@ MODES = {"classes": "some classes of one dataset", "datasets": "a whole dataset,
 NORMAL_CODES = 10000  # normal training images whose codes the code-space score compares with, at most
 GALLERY = 12
 SHOWN_UPLOADS = 24
+UPLOAD_PIXELS = 1 << 20  # uploads are scored as 28 x 28 copies: a megapixel is plenty to judge and prepare them
 
 
 def learned_from(card):
@@ -166,20 +168,26 @@ uploads = st.file_uploader("Images or a zip of images", accept_multiple_files=Tr
 digit_style = st.toggle("Prepare like MNIST digits", value=name == "mnist", key="anomaly_digit_style",
                         help="invert dark-on-light, crop to the ink, fit into 20 x 20, centre by mass")
 results = []
+domain = NormalDomain.of(split.x_train) if uploads else None
 for upload in uploads or []:
-    for item in read_upload(upload.name, upload.getvalue()):
+    for item in read_upload(upload.name, upload.getvalue(), color=True, max_pixels=UPLOAD_PIXELS):
         try:
             if item.error:
                 raise ValueError(item.error)
             prepared = denoise(entry.model, item.image, digit_style=digit_style)
-            results.append((item.name, prepared, float(detector.score(prepared.reference[np.newaxis])[0])))
+            score = float(detector.score(prepared.reference[np.newaxis])[0])
+            results.append((item.name, prepared, score, domain.unlike(item.image)))
         except ValueError as error:  # includes ImageError: not an image, or a blank one
             st.warning(plain(f"{item.name}: {error}"), icon=":material/broken_image:")
-for name_shown, prepared, score in results[:SHOWN_UPLOADS]:
-    verdict = "an anomaly" if score > threshold else "normal"
+for name_shown, prepared, score, unlike in results[:SHOWN_UPLOADS]:
     picture, words = st.columns([1, 3])
     with picture:
         common.show_mosaic([[prepared.reference, prepared.output]], caption=plain(name_shown))
-    words.markdown(f"**{verdict}**: score {score:.4g} against the threshold {threshold:.4g}")
+    if unlike:  # its small gray copy may score low, but the score only compares images like the normal ones
+        words.markdown(f"**not like the training images: anomalous**: {plain(unlike)}. Its score as a small gray "
+                       f"copy, {score:.4g} against the threshold {threshold:.4g}, says nothing about such a picture.")
+    else:
+        verdict = "an anomaly" if score > threshold else "normal"
+        words.markdown(f"**{verdict}**: score {score:.4g} against the threshold {threshold:.4g}")
 if len(results) > SHOWN_UPLOADS:
     st.info(f"Showing the first {SHOWN_UPLOADS} of {len(results)} images.")

@@ -1,4 +1,5 @@
-"""Anomaly scores, ROC and AUROC, thresholds for a false-alarm rate, confusion counts and the normal/anomalous splits."""
+"""Anomaly scores, ROC and AUROC, thresholds for a false-alarm rate, confusion counts, the normal/anomalous splits,
+and uploads unlike every normal image."""
 
 from dataclasses import replace
 
@@ -7,6 +8,7 @@ import pytest
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from aecore.anomaly import (
+    NormalDomain,
     anomaly_scores,
     confusion,
     dataset_against_dataset,
@@ -110,3 +112,38 @@ def test_code_scores_need_normal_images(ones_detector_model):
         anomaly_scores(model, split.x_test[:10], "code")
     with pytest.raises(ValueError, match="unknown score"):
         fit_detector(model, split.x_train, "psnr")
+
+
+def scanned(digit, size=280):
+    """An MNIST digit as a scan: dark ink on light paper, ten times bigger, smoothly resampled."""
+    from PIL import Image
+
+    paper = Image.fromarray(1.0 - digit[..., 0], "F").resize((size, size), Image.Resampling.BILINEAR)
+    return np.clip(np.asarray(paper), 0, 1)
+
+
+def test_photos_are_unlike_digits_and_digits_are_not(mnist):
+    """issue 28, item 2: a colour photo shrunk to 28 x 28 gray scored as a normal zero."""
+    from skimage.data import camera
+    from sklearn.datasets import load_sample_image
+
+    digits = NormalDomain.of(mnist.x_train)
+    assert digits.gray and digits.most_mid_tones < 0.2
+    photo = load_sample_image("flower.jpg") / 255.0
+    assert "colour picture" in digits.unlike(photo)
+    gray_photo = photo @ np.float32([0.299, 0.587, 0.114])
+    assert "mid tones" in digits.unlike(gray_photo) and "mid tones" in digits.unlike(camera() / 255.0)
+    for digit in mnist.x_test[:20]:
+        assert digits.unlike(digit) is None and digits.unlike(scanned(digit)) is None
+        assert digits.unlike(np.repeat(scanned(digit)[..., np.newaxis], 3, axis=-1)) is None  # read as RGB
+
+
+def test_clothes_have_mid_tones_but_no_colour():
+    fashion = load_dataset("fashion_mnist")
+    clothes = NormalDomain.of(fashion.x_train)
+    assert all(clothes.unlike(item) is None for item in fashion.x_test[:50])
+    red_shirt = np.zeros((56, 56, 3), np.float32)
+    red_shirt[8:48, 12:44] = [0.8, 0.1, 0.1]
+    assert "colour picture" in clothes.unlike(red_shirt)
+    with pytest.raises(ValueError, match="no normal images"):
+        NormalDomain.of(fashion.x_train[:0])

@@ -82,3 +82,24 @@ def test_uploads_get_a_verdict_and_broken_files_a_message(app_env, mnist):
     assert "my_digit.png" in " ".join(image_captions(at)).replace("\\", "")
     warnings = [warning.value for warning in at.warning]
     assert any("notes" in warning and "\\[notes\\]" in warning for warning in warnings)  # shown escaped, not a link
+
+
+def test_a_colour_photo_is_not_passed_as_a_normal_digit(app_env, mnist):
+    """issue 28, item 2: a photo shrunk MNIST-style scored below the threshold and was called normal."""
+    import io
+
+    from PIL import Image
+    from sklearn.datasets import load_sample_image
+
+    photo = io.BytesIO()
+    Image.fromarray(load_sample_image("flower.jpg")).save(photo, format="JPEG")
+    at = open_app("app_pages/anomaly.py")
+    at.file_uploader(key="anomaly_upload").set_value([
+        ("flower.jpg", photo.getvalue(), "image/jpeg"),
+        ("my_digit.png", png_bytes(1 - mnist.x_test[0, ..., 0]), "image/png"),
+    ]).run()
+    assert_clean(at)
+    verdicts = [text.value for text in at.markdown if text.value.startswith("**")]
+    assert len(verdicts) == 2
+    assert verdicts[0].startswith("**not like the training images: anomalous**") and "colour" in verdicts[0]
+    assert verdicts[1].startswith(("**normal**", "**an anomaly**"))  # a digit is judged by its score
