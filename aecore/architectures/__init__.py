@@ -63,7 +63,7 @@ CATALOGUE = {
     "subclassed": CatalogueEntry(SubclassedAutoencoder, "a keras.Model subclass with its own GradientTape train_step"),
     "vae": CatalogueEntry(VariationalAutoencoder, "variational: mean and log-variance, sampling, reconstruction + KL"),
     "sparse": CatalogueEntry(SparseAutoencoder, "dense with an L1 activity penalty that makes the code sparse"),
-    "photo": CatalogueEntry(PhotoDenoiser, "residual U-Net for photos of any size, gray or colour: blind Gaussian denoiser",
+    "photo": CatalogueEntry(PhotoDenoiser, "residual U-Net for photos of any size, gray or colour: a blind denoiser",
                             data="photos"),
 }
 IMAGE_MODELS = [name for name, entry in CATALOGUE.items() if entry.data == "images"]
