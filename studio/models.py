@@ -4,7 +4,8 @@ Pretrained models and datasets are cached with `st.cache_resource` and treated a
 Models a visitor trains are kept server-side in a bounded, process-wide store under a random
 visitor id that the URL carries (`?visitor=...`), so a reload or a new tab on that address finds
 them again. Where the browser sends Streamlit's XSRF cookie, the id is bound to that browser too:
-someone else who opens the link gets a visitor of their own, never these models.
+someone else who opens the link gets a visitor of their own, never these models; and a new tab at
+the plain address finds the browser's latest visitor by that cookie alone.
 
 Visitors whose tabs are all closed are swept by a watchdog thread: after `RUN_GRACE_SECONDS` their
 training run is stopped (a reload comes back well within that), and after `VISITOR_IDLE_SECONDS`
@@ -171,6 +172,19 @@ class VisitorStore:
                 shutil.rmtree(dropped.directory, ignore_errors=True)
         return visitor_id, visitor
 
+    def latest(self, owner):
+        """This browser's most recently seen visitor, `(id, Visitor)`, or `None`.
+
+        Only a browser that sends a cookie has one: visitors without an owner are never handed out.
+        """
+        if owner is None:
+            return None
+        with self.lock:
+            for visitor_id in reversed(self.visitors):
+                if self.visitors[visitor_id].owner == owner:
+                    self.visitors.move_to_end(visitor_id)
+                    return visitor_id, self.visitors[visitor_id]
+        return None
 
     def sweep(self, is_open, now=None):
         """Stop the runs and then forget the visitors that no open session has shown for a while.
@@ -271,13 +285,14 @@ def browser_owner():
 
 
 def current_visitor():
-    """This visitor: the one the URL names when it is this browser's, else a new one; the URL then names it."""
+    """This visitor: the one the URL names when it is this browser's, else this browser's latest (a new tab at the
+    plain address), else a new one; the URL then names it."""
     owner = browser_owner()
     store = visitor_store()
     visitor_id = st.session_state.get("visitor_id") or st.query_params.get(VISITOR_PARAM)
     visitor = store.find(visitor_id, owner) if visitor_id else None
     if visitor is None:
-        visitor_id, visitor = store.create(owner)
+        visitor_id, visitor = store.latest(owner) or store.create(owner)
     context = get_script_run_ctx()
     if context is not None:
         visitor.sessions.add(context.session_id)

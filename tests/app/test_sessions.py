@@ -112,7 +112,7 @@ def test_trained_models_survive_a_reload_and_stay_out_of_other_sessions(app_env)
     stranger = AppTest.from_file(APP, default_timeout=120)  # someone given a link without the visitor id
     stranger.query_params.update({"model": key})
     stranger.run()
-    assert key not in stranger.sidebar.selectbox(key="model").options
+    assert key.removeprefix("session:") not in stranger.sidebar.selectbox(key="model").options  # options are labels
     assert any("someone else's session" in warning.value for warning in stranger.sidebar.warning)
     assert stranger.query_params["visitor"] != visitor
 
@@ -140,6 +140,44 @@ def test_the_visitor_store_is_bounded():
     store.create(owner=None)
     assert store.find(second, owner="browser") is None and not second_visitor.directory.exists()
     assert store.find(first, owner=None) is first_visitor
+
+
+def test_a_browser_finds_its_latest_visitor_and_no_other_browser_does():
+    from studio.models import VisitorStore
+
+    store = VisitorStore(capacity=4)
+    older, _ = store.create(owner="browser")
+    newer, newer_visitor = store.create(owner="browser")
+    store.create(owner="another browser")
+    store.create(owner=None)
+    assert store.latest("browser") == (newer, newer_visitor)
+    store.find(older, owner="browser")  # a tab on the older visitor's address: now the latest
+    assert store.latest("browser")[0] == older
+    assert store.latest("a third browser") is None
+    assert store.latest(None) is None  # without a cookie nothing tells browsers apart
+
+
+def test_a_new_tab_at_the_plain_address_keeps_the_browsers_models(app_env, monkeypatch):
+    """issue 28, item 4: the sidebar promised models through new tabs, but a new tab got a new visitor."""
+    from studio import models
+
+    monkeypatch.setattr(models, "browser_owner", lambda: "digest of this browser's cookie")
+    at = wait_for_training(start_training(epochs=1))
+    key, visitor = training_run(at).key, at.query_params["visitor"]
+    label = key.removeprefix(models.SESSION_PREFIX)  # what the picker shows
+    new_tab = AppTest.from_file(APP, default_timeout=120).run()  # no ?visitor= in the address
+    assert new_tab.query_params["visitor"] == visitor
+    assert label in new_tab.sidebar.selectbox(key="model").options
+    assert any("new tabs of this browser" in caption.value for caption in new_tab.sidebar.caption)
+
+    monkeypatch.setattr(models, "browser_owner", lambda: "digest of another browser's cookie")
+    for address in ({}, {"visitor": visitor}):  # the plain address, or this browser's link
+        other = AppTest.from_file(APP, default_timeout=120)
+        other.query_params.update(address)
+        other.run()
+        assert other.query_params["visitor"] != visitor and label not in other.sidebar.selectbox(key="model").options
+    monkeypatch.setattr(models, "browser_owner", lambda: None)  # no cookie: nothing to know the browser by
+    assert AppTest.from_file(APP, default_timeout=120).run().query_params["visitor"] != visitor
 
 
 def test_a_browser_is_known_by_the_token_in_its_xsrf_cookie_not_by_its_mask():
