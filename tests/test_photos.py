@@ -79,14 +79,17 @@ def test_train_photo_saves_every_epoch_and_resumes_with_init(photo_dir, tmp_path
     card = json.loads((out / "photo_color.json").read_text())
     assert card["architecture"] == "photo" and card["channels"] == 3 and card["epochs"] == 2
     assert card["patches_seen"] == 16 and len(card["validation"]) == 2
-    assert set(card["test_metrics"]["model"]) == {"psnr_sigma15", "psnr_sigma25", "psnr_sigma50"}
+    assert set(card["test_metrics"]["model"]) == {"psnr_sigma15", "psnr_sigma25", "psnr_sigma50", "psnr_camera_jpeg"}
     assert len(card["training_photos"]) == 11
 
     resume = [arg for arg in common if arg not in ("--option", "widths=[8,16,16]")]
-    assert main([*resume, "--channels", "3", "--epochs", "1", "--init", str(out / "photo_color.keras")]) == 0
+    assert main([*resume, "--channels", "3", "--epochs", "1", "--mix", "camera", "--init",
+                 str(out / "photo_color.keras")]) == 0
     card = json.loads((out / "photo_color.json").read_text())
     assert card["epochs"] == 3 and card["patches_seen"] == 24 and len(card["stages"]) == 2
     assert card["stages"][1]["init"] == "photo_color.keras" and card["options"]["widths"] == [8, 16, 16]
+    assert "mix" not in card["stages"][0] and card["stages"][1]["mix"]["camera"] > 0  # the card records the mix
+    assert "camera noise" in card["noise"]
 
     grow = ["--option", "widths=[12,16,16]", "--option", "blocks=2"]
     assert main([*resume, "--channels", "3", "--epochs", "1", *grow, "--init", str(out / "photo_color.keras")]) == 0
