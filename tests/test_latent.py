@@ -72,6 +72,7 @@ def test_manifold_grid_and_interpolation(mnist_small):
     np.testing.assert_allclose(path[0], model.decode(model.encode(mnist_small.x_test[:1]))[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_trained_linear_autoencoder_finds_the_pca_plane():
     points = load_dataset("points3d")
     model = train("linear", points, TrainConfig(epochs=150, batch_size=32), learning_rate=0.01).model
@@ -98,6 +99,7 @@ def test_generation_from_the_prior_traversals_and_code_arithmetic(mnist_small):
                                model.decode(model.encode(first[np.newaxis]))[0], atol=1e-4)
 
 
+@pytest.mark.slow
 def test_new_codes_are_placed_exactly_by_pca_and_on_their_nearest_code_by_tsne(codes):
     pca = project(codes, "pca", 2)
     np.testing.assert_allclose(pca.place(codes[7], codes)[0], pca.points[7], atol=1e-4)
