@@ -8,6 +8,7 @@ asked for. The generators (prior samples, traversals, code arithmetic) decode co
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,12 +55,28 @@ class Projection:
         return self.points[nearest[:, 0]]
 
 
-def project(codes, method="pca", dims=2, seed=0):
+def projection_threads(cores=None, load=None):
+    """Threads for t-SNE and UMAP: the cores that other work is not already using, at least 1.
+
+    `cores` defaults to the cores this process may run on and `load` to the 1-minute load average.
+    Their parallel loops wait at every step for the slowest thread, so a thread that finds its core
+    taken (by training runs beside it) stalls all the others; on a busy machine one thread per free
+    core is much faster than one per core (bench/busy_projections.py).
+    """
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if load is None:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(1, min(cores, cores - int(load)))
+
+
+def project(codes, method="pca", dims=2, seed=0, threads=None):
     """Project codes (N x code_size) to `dims` (2 or 3) dimensions.
 
     `method` is `"code"` (the code itself; needs codes of `dims` values), `"pca"`, `"tsne"`
     (openTSNE: FFT-accelerated in 2-D, Barnes-Hut in 3-D) or `"umap"` (parallel, so two runs
-    differ slightly).
+    differ slightly). t-SNE and UMAP run on `threads` threads (-1: one per core), by default
+    `projection_threads()`.
     """
     codes = np.asarray(codes, np.float32)  # float32 halves the cost of PCA against float64, same components
     if dims not in (2, 3):
@@ -77,6 +94,7 @@ def project(codes, method="pca", dims=2, seed=0):
         return Projection("pca", pca.transform(codes), pca)
     if codes.shape[1] > NEIGHBOUR_INPUT_DIMS:  # the usual first step: PCA to 50 dimensions
         codes = _pca(codes, NEIGHBOUR_INPUT_DIMS, seed).transform(codes)
+    threads = projection_threads() if threads is None else threads
     if method == "tsne":
         from openTSNE import TSNE
 
@@ -84,14 +102,14 @@ def project(codes, method="pca", dims=2, seed=0):
         # Measured on 10,000 MNIST codes (bench/tsne_settings.py): exact neighbours take 0.6 s against
         # Annoy's 3.4 s at this size, and FFT interpolation intervals 3 units wide instead of 1 make the
         # optimisation 4-5x faster as the embedding spreads out, with the same 10-NN label accuracy.
-        tsne = TSNE(n_components=dims, perplexity=perplexity, random_state=seed, n_jobs=-1,
+        tsne = TSNE(n_components=dims, perplexity=perplexity, random_state=seed, n_jobs=threads,
                     neighbors="exact" if len(codes) <= EXACT_NEIGHBOURS else "auto",
                     negative_gradient_method="fft" if dims == 2 else "bh", ints_in_interval=TSNE_INTS_IN_INTERVAL)
         return Projection("tsne", np.asarray(tsne.fit(codes), np.float32))
     import umap
 
     neighbours = max(2, min(15, len(codes) - 1))
-    embedding = umap.UMAP(n_components=dims, n_neighbors=neighbours, n_jobs=-1).fit_transform(codes)
+    embedding = umap.UMAP(n_components=dims, n_neighbors=neighbours, n_jobs=threads).fit_transform(codes)
     return Projection("umap", np.asarray(embedding, np.float32))
 
 

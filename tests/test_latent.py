@@ -1,12 +1,14 @@
 """Projections of codes, decoding picked points, manifold grids, interpolation, PCA agreement."""
 
+import os
+
 import numpy as np
 import pytest
 
 from aecore.architectures import build
 from aecore.datasets import load_dataset
 from aecore.latent import (code_arithmetic, coordinates_csv, interpolate, manifold_grid, nearest_codes,
-                           principal_subspace_angle, project, sample_prior, traversal_grid)
+                           principal_subspace_angle, project, projection_threads, sample_prior, traversal_grid)
 from aecore.training import TrainConfig, train
 
 
@@ -36,6 +38,39 @@ def test_tsne_and_umap_separate_clusters_and_have_no_inverse(codes, method, dims
     assert min(gaps) > 2 * spread
     with pytest.raises(ValueError, match="no inverse"):
         projection.to_code([0] * dims)
+
+
+def test_projections_take_only_the_cores_other_work_leaves_free():
+    assert projection_threads(cores=8, load=0.0) == 8  # a quiet machine: every core
+    assert projection_threads(cores=8, load=2.7) == 6  # two cores busy and a third in part: six threads
+    assert projection_threads(cores=2, load=2.0) == 1  # two training runs on two cores: one thread, never 0
+    assert projection_threads(cores=2, load=9.5) == 1
+    assert projection_threads(cores=4, load=-1.0) == 4  # never more threads than cores
+    assert 1 <= projection_threads() <= os.cpu_count()  # this machine's cores and load
+
+
+def test_tsne_and_umap_run_on_the_threads_asked_for(codes, monkeypatch):
+    import openTSNE
+    import umap
+
+    asked = []
+    monkeypatch.setattr(openTSNE, "TSNE", lambda **options: asked.append(options["n_jobs"]) or _Fitted(len(codes)))
+    monkeypatch.setattr(umap, "UMAP", lambda **options: asked.append(options["n_jobs"]) or _Fitted(len(codes)))
+    monkeypatch.setattr("aecore.latent.projection_threads", lambda: 3)
+    project(codes, "tsne", 2)
+    project(codes, "umap", 2)
+    project(codes, "tsne", 2, threads=-1)
+    assert asked == [3, 3, -1]
+
+
+class _Fitted:
+    def __init__(self, count):
+        self.count = count
+
+    def fit(self, points):
+        return np.zeros((self.count, 2))
+
+    fit_transform = fit
 
 
 def test_nearest_codes_are_found_in_code_space_not_in_a_projection(codes):
