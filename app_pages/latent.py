@@ -49,6 +49,7 @@ def pick_clicked_point():
 def drawn_digit(container, model):
     """The visitor's drawing, prepared MNIST-style for `model`, or None while the canvas is blank."""
     with container:
+        st.space("small")  # room for the canvas's toolbar, which floats 1rem above the canvas over what is there
         canvas = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#ffffff", height=CANVAS_SIDE,
                            width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True, key="latent_canvas")
         st.caption("Draw a digit: it is encoded, placed on the scatter as a gold diamond and reconstructed.")
@@ -80,9 +81,6 @@ dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
 neighbour_count = controls.slider("Nearest codes to show", 1, 24, 8, key="latent_neighbours")
 images, labels = test_set[:count], test_labels[:count]
 codes, projection = projected(str(entry.path), len(images), method, dims, model, images)  # a path is unique
-controls.download_button("Download coordinates (.csv)", coordinates_csv(projection.points, labels, data.class_names),
-                         f"{entry.key.removeprefix(models.SESSION_PREFIX)}_{method}_{dims}d.csv", mime="text/csv",
-                         key="latent_csv")
 drawing = drawn_digit(controls, model) if entry.is_image_model and model.example_shape[-1] == 1 else None
 drawn_code = model.encode(drawing[np.newaxis]) if drawing is not None else None
 
@@ -105,6 +103,10 @@ with view:
                        drawn=None if drawn_code is None else projection.place(drawn_code, codes)[0]),
         key="latent_scatter", on_select=pick_clicked_point if dims == 2 else "ignore", selection_mode="points",
     )
+    # Under the scatter it exports: in the controls column the drawing canvas's toolbar covered it.
+    st.download_button("Download coordinates (.csv)", coordinates_csv(projection.points, labels, data.class_names),
+                       f"{entry.key.removeprefix(models.SESSION_PREFIX)}_{method}_{dims}d.csv", mime="text/csv",
+                       key="latent_csv")
     if entry.is_image_model:
         hover_images("latent_scatter", images, (str(entry.path), count))
         st.caption("Hover over a point to see its image; click one to ring it and its nearest codes.")
@@ -112,7 +114,7 @@ with view:
                            caption=f"image {index} and its {len(neighbours)} nearest codes (in the full code space): "
                                    f"labels {', '.join(str(data.class_names[labels[i]]) for i in neighbours)}")
 if drawing is not None:
-    controls.image(np.concatenate([drawing, model.reconstruct(drawing[np.newaxis])[0]], axis=1), clamp=True,
+    controls.image(common.inline_png(np.concatenate([drawing, model.reconstruct(drawing[np.newaxis])[0]], axis=1)),
                    width=CANVAS_SIDE, caption="your digit as the model sees it · its reconstruction"
                    + ("" if projection.invertible else " · placed on its nearest test code"))
 

@@ -4,16 +4,29 @@
 suit it.
 """
 
+import base64
+
 import streamlit as st
 
 from aecore.figures import mosaic
+from aecore.images import to_png
 from studio.models import current_model
 from studio.text import plain
 
 
 def show_mosaic(rows, caption=None):
     """Rows of images as one crisp picture."""
-    st.image(mosaic(rows), caption=caption, clamp=True)
+    st.image(inline_png(mosaic(rows)), caption=caption)
+
+
+def inline_png(image):
+    """An image in [0, 1] (H x W, or H x W x 1 or 3) as a PNG data URI for `st.image`.
+
+    Inline rather than an array: Streamlit serves an array as a file under /media/ and deletes the
+    file when a rerun (or the Train page's fragment) replaces the image, so a browser still fetching
+    it got a 404. PNG also keeps the pixels exact (Streamlit sends an array as JPEG).
+    """
+    return "data:image/png;base64," + base64.b64encode(to_png(image)).decode("ascii")
 
 
 def guarded(render):

@@ -1,6 +1,10 @@
 """AppTest: the Latent page's projections, nearest codes, hover images, drawing and VAE generation."""
 
+import base64
+import io
+
 import numpy as np
+from PIL import Image
 
 from aecore.datasets import load_dataset
 from aecore.latent import nearest_codes
@@ -69,6 +73,13 @@ def test_a_drawn_digit_is_encoded_placed_and_reconstructed(app_env, monkeypatch)
     assert_clean(at)
     assert "your drawing" in scatter_spec(at)
     assert any("your digit as the model sees it" in caption for caption in image_captions(at))
+    # Inline PNGs, none under /media/: Streamlit deletes a media file when a rerun replaces its image,
+    # and a browser still fetching it logged a 404.
+    urls = [url for image in at.image for url in image.value]
+    assert len(urls) >= 4 and all(url.startswith("data:image/png;base64,") for url in urls)
+    pictures = [Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) for url in urls]
+    assert any(picture.mode == "L" and picture.size == (3 * (9 * 30 - 2), 3 * 28)  # image 0 and its 8 nearest
+               for picture in pictures)
     blank = type("Blank", (), {"image_data": None})
     monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", lambda **options: blank)
     at.run()

@@ -495,6 +495,14 @@ def test_a_digit_drawn_on_the_canvas_is_placed_and_reconstructed_live(server, br
     assert_no_failure(page)
     wait_for_images(page)
     page.screenshot(path=str(screenshots / "latent-drawn.png"), full_page=True)
+    # The canvas's toolbar floats above the canvas (and takes clicks even while hidden): it covered the CSV button.
+    toolbar = page.locator(".st-key-latent_canvas .dc-toolbar").bounding_box()
+    for name, element in (("CSV button", page.get_by_role("button", name="Download coordinates (.csv)")),
+                          ("slider above", page.locator(".st-key-latent_neighbours"))):
+        box = element.bounding_box()
+        assert (box["x"] >= toolbar["x"] + toolbar["width"] or box["y"] >= toolbar["y"] + toolbar["height"]
+                or toolbar["x"] >= box["x"] + box["width"] or toolbar["y"] >= box["y"] + box["height"]), \
+            f"the canvas toolbar covers the {name}"
     assert not elsewhere, elsewhere
     page.close()
 
