@@ -88,22 +88,31 @@ def oracle(method, clean, noisy):
 
 
 def run(models, methods, photos, crop, log=print):
-    """Rows `{method, level, format, psnr, ssim, seconds_per_mp, photos}`."""
-    from aecore.denoise import denoise
+    """Rows `{method, level, format, psnr, ssim, seconds_per_mp, photos}`, and rows of noise levels.
+
+    A level row gives, per condition, the true noise's standard deviation (0-255 scale), the old
+    wavelet estimate (`aecore.denoise.estimate_sigma`) and the standard deviation of what each model
+    removed, which the page and the CLI now report.
+    """
+    from aecore.denoise import denoise, estimate_sigma
 
     colour, _ = test_photos()
     images = {name: centre_crop(colour[name], crop) for name in photos}
     cache = json.loads(CACHE.read_text()) if CACHE.is_file() else {}
-    rows = []
+    rows, levels = [], {}
     for number, condition in enumerate(CONDITIONS):
         results = {}
         for index, (name, image) in enumerate(images.items()):
             clean, noisy = noisy_version(image, condition, seed=100 * number + index)
             megapixels = clean.shape[0] * clean.shape[1] / 1e6
             results.setdefault("noisy", []).append((*score(clean, noisy), 0.0, megapixels))
+            levels.setdefault(condition, {}).setdefault("true", []).append(float((noisy - clean).std()) * 255)
+            levels[condition].setdefault("wavelet estimate", []).append(estimate_sigma(noisy) * 255)
             for label, model in models.items():
                 started = time.perf_counter()
                 output = denoise(model, noisy).output
+                levels[condition].setdefault(f"removed by {label}", []).append(
+                    float((noisy - (output if output.shape[-1] == 3 else np.repeat(output, 3, -1))).std()) * 255)
                 output = np.repeat(output, 3, axis=-1) if output.shape[-1] == 1 else output
                 results.setdefault(label, []).append((*score(clean, output), time.perf_counter() - started, megapixels))
             for method in methods:
@@ -123,7 +132,8 @@ def run(models, methods, photos, crop, log=print):
             rows.append(row)
             log(f"{condition[0]:10} {condition[1]:8} {method:22} {row['psnr']:6.2f} dB  ssim {row['ssim']:.4f}  "
                 f"{row['seconds_per_mp']:7.2f} s/MP", file=sys.stderr)
-    return rows
+    return rows, {condition: {name: float(np.mean(values)) for name, values in found.items()}
+                  for condition, found in levels.items()}
 
 
 def table(rows):
@@ -136,6 +146,15 @@ def table(rows):
             f"{cells[m]['psnr']:.2f} / {cells[m]['ssim']:.3f}" if m in cells else "-" for m in methods) + " |")
     speeds = {m: np.mean([r["seconds_per_mp"] for r in rows if r["method"] == m]) for m in methods if m != "noisy"}
     lines.append("\nseconds per megapixel: " + ", ".join(f"{m} {s:.2f}" for m, s in speeds.items()))
+    return "\n".join(lines)
+
+
+def level_table(levels):
+    """A Markdown table of noise levels (standard deviation, 0-255 scale): true, estimated, removed."""
+    names = list(next(iter(levels.values())))
+    lines = ["| noise | format | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for (level, fmt), found in levels.items():
+        lines.append(f"| {level} | {fmt} | " + " | ".join(f"{found[name]:.1f}" for name in names) + " |")
     return "\n".join(lines)
 
 
@@ -153,10 +172,12 @@ def main():
 
     named = [entry.split("=", 1) for entry in args.model] or [["photo_color", ROOT / "pretrained" / "photo_color.keras"]]
     models = {name: load_model(path) for name, path in named}
-    rows = run(models, args.methods, args.photos, args.crop)
+    rows, levels = run(models, args.methods, args.photos, args.crop)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
     print(table(rows))
+    print()
+    print(level_table(levels))
 
 
 if __name__ == "__main__":

@@ -312,8 +312,10 @@ def batch_job(files, picked, count, limits):
         return job
     if job is not None:
         job.stop()
+    key_for_uploads = photo_models("upload").get(3)  # gray photos go on to the gray model in aecore.denoise
+    chosen = models.model_entry(key_for_uploads) if key_for_uploads else picked
     stamp = time.strftime("%H%M%S")
-    visitor.photo_job = PhotoJob(files, picked.model, picked.key, visitor.directory / f"denoised-{stamp}.zip", count,
+    visitor.photo_job = PhotoJob(files, chosen.model, chosen.key, visitor.directory / f"denoised-{stamp}.zip", count,
                                  photo_denoising_slots(limits.denoising_at_once), limits.photo_pixels, key).start()
     return visitor.photo_job
 

@@ -20,7 +20,9 @@ CARD_KEYS = {"architecture", "options", "dataset", "data_source", "noise", "epoc
 
 def test_pretrained_folder_is_small_enough_to_host():
     total = sum(path.stat().st_size for path in PRETRAINED.glob("*"))
-    assert total < 50 * 1024 * 1024  # three photo models of 9.6 MB each are most of it
+    # Most of it is the photo models: the blind colour model for uploads and the white-noise one for noise
+    # the page adds itself (14.9 MB each), and the gray model (9.6 MB).
+    assert total < 60 * 1024 * 1024
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[path.stem for path in MODELS])
