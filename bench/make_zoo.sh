@@ -137,7 +137,7 @@ rm -f "$out/photo_color_jpeg.keras" "$out/photo_color_jpeg.json"
 # and Bayer mosaic, gray, channel-correlated and white Gaussian, spatially correlated noise, JPEG 4:2:0
 # and 4:4:4 at quality 30-95), so that one blind model takes what phones and cameras make; 200-step
 # epochs so that a cut-off session keeps a recent one. Run with --epochs 30 (the cosine schedule spans
-# 30) and cut off with the session; `timeout` stands in for that (see the card for the epochs it got).
+# 30) and stopped by hand after epoch 26 (`timeout` stands in for the hand; the card has the epochs).
 timeout 7200 python3 -m aecore train-photo --out "$out" --name photo_color --precision mixed_bfloat16 --steps 200 \
     --batch-size 8 --patch-size 96 --channels 3 --epochs 30 --learning-rate 2e-4 --equalize-sigmas \
     --scales 0.15 1.0 --mix camera --seed 20 --init "$out/photo_color.keras" || true
