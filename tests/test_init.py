@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
@@ -17,6 +19,7 @@ print("stderr still works", file=sys.stderr)
 """
 
 
+@pytest.mark.slow
 def test_tensorflow_starts_without_flooding_the_terminal():
     env = {key: value for key, value in os.environ.items() if not key.startswith("TF_CPP")}
     completed = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,

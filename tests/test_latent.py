@@ -27,6 +27,7 @@ def test_pca_projection_is_invertible_to_code_space(codes):
     np.testing.assert_allclose(projection.pca.transform(back)[0], projection.points[0], atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, dims", [("tsne", 2), ("tsne", 3), ("umap", 2)])
 def test_tsne_and_umap_separate_clusters_and_have_no_inverse(codes, method, dims):
     projection = project(codes, method, dims)

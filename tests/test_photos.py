@@ -69,6 +69,7 @@ def test_clipped_patches_are_8_bit_like_a_real_upload():
     assert noisy[2:].max() > 1
 
 
+@pytest.mark.slow
 def test_train_photo_saves_every_epoch_and_resumes_with_init(photo_dir, tmp_path, capsys):
     from aecore.cli import main
 
