@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
+from aecore.images import LUMA
 from aecore.metrics import bce, mse
 
 SCORES = {
@@ -232,7 +233,7 @@ class NormalDomain:
             raise ValueError("no normal images to learn what they are like")
         sample = normal_images[:: max(1, len(normal_images) // DOMAIN_SAMPLE)]
         gray = sample.shape[-1] == 1
-        grays = sample[..., 0] if gray else sample[..., :3] @ np.float32([0.299, 0.587, 0.114])
+        grays = sample[..., 0] if gray else sample[..., :3] @ LUMA
         return cls(gray, float(np.percentile(mid_tone_shares(grays), 99)))
 
     def unlike(self, image):
@@ -254,7 +255,7 @@ class NormalDomain:
                 coloured = float(np.mean(image.max(axis=-1) - image.min(axis=-1) > COLOURED))
                 if coloured > COLOURED_SHARE:
                     return f"it is a colour picture ({coloured:.0%} of it in colour) and the normal images are gray"
-            image = image[..., :3] @ np.float32([0.299, 0.587, 0.114])
+            image = image[..., :3] @ LUMA
         share = float(mid_tone_shares(image[np.newaxis])[0])
         if share > self.most_mid_tones + TONE_MARGIN:
             return (f"most of it is mid tones ({share:.0%} of its area, against at most {self.most_mid_tones:.0%} in "

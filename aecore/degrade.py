@@ -20,6 +20,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from aecore.images import LUMA
+
 # XYZ -> camera matrices of four real cameras (Brooks et al.); a random convex mix of them is a camera.
 XYZ_TO_CAMS = np.array([
     [[1.0234, -0.2969, -0.2266], [-0.5625, 1.6328, -0.0469], [-0.0703, 0.2188, 0.6406]],
@@ -235,8 +237,7 @@ def degrade(clean, rng, mix=DEFAULT_MIX):
     clean = np.asarray(clean, np.float32)
     steps = []
     if rng.random() < mix.gray_photo:
-        luma = clean @ np.float32([0.299, 0.587, 0.114])
-        clean = np.repeat(luma[..., np.newaxis], 3, axis=-1)
+        clean = np.repeat((clean @ LUMA)[..., np.newaxis], 3, axis=-1)
         steps.append("gray photo")
     kinds = ("white", "gray", "correlated", "camera")
     shares = np.array([mix.white, mix.gray, mix.correlated, mix.camera], np.float64)

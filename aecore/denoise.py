@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aecore.images import is_gray, prepare_for_model
+from aecore.images import LUMA, is_gray, prepare_for_model
 
 TILE = 512  # side of the tiles a large photo is cut into
 OVERLAP = 64  # pixels shared by neighbouring tiles, blended linearly
@@ -33,7 +33,6 @@ def is_photo_model(model):
 
 GRAY_MODEL = "photo_gray"  # the shipped model gray pictures go to, whichever photo model was named
 COLOUR_MODEL = "photo_color"
-LUMA = np.float32([0.299, 0.587, 0.114])
 
 
 def photo_model_for(model, image):
@@ -257,7 +256,7 @@ def match_channels(image, channels):
     if image.shape[-1] == channels:
         return image
     if channels == 1:
-        return (image[..., :3] @ np.float32([0.299, 0.587, 0.114]))[..., np.newaxis]
+        return (image[..., :3] @ LUMA)[..., np.newaxis]
     return np.repeat(image[..., :1], channels, axis=-1)
 
 

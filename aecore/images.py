@@ -42,6 +42,9 @@ FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "AVIF") + (("HEIF",) if 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif")
 
 
+LUMA = np.float32([0.299, 0.587, 0.114])  # Rec. 601 weights of R, G and B in a gray picture's brightness
+
+
 class ImageError(ValueError):
     """An upload that cannot be used as an image; the message says why in plain words."""
 

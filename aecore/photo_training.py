@@ -132,10 +132,11 @@ def validation_psnr(model, crops, sigmas=VALIDATION_SIGMAS, seed=0):
 def camera_jpeg(crop, rng, shot=0.01):
     """`crop` (H x W x C) with camera noise of `shot` (a random camera, Bayer) saved as a 4:2:0 JPEG of quality 90."""
     from aecore.degrade import camera_noise, jpeg, read_noise_for
+    from aecore.images import LUMA
 
     colour = np.repeat(crop, 3, axis=-1) if crop.shape[-1] == 1 else crop
     noisy = jpeg(camera_noise(colour, shot, read_noise_for(shot), rng), 90, "4:2:0")
-    return (noisy @ np.float32([0.299, 0.587, 0.114]))[..., np.newaxis] if crop.shape[-1] == 1 else noisy
+    return (noisy @ LUMA)[..., np.newaxis] if crop.shape[-1] == 1 else noisy
 
 
 class StageCheckpoint(keras.callbacks.Callback):

@@ -8,13 +8,14 @@ a folder of your own is used whole. `PatchSampler` yields batches of (noisy, cle
 fresh Gaussian noise of a random level for every patch, random rescaling, flips and rotations.
 """
 
-import io
 import os
 from pathlib import Path
 
 import keras
 import numpy as np
 from PIL import Image
+
+from aecore.images import LUMA
 
 DEFAULT_PHOTO_DIRS = ("/usr/share/backgrounds", "/usr/share/wallpapers")
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
@@ -112,13 +113,9 @@ def read_photo(path, channels=3, max_side=MAX_SIDE):
 
 def jpeg_round_trip(image, quality):
     """`image` (H x W x C in [0, 1]) saved as a JPEG of `quality` (colour: 4:2:0, as cameras and phones write) and read back."""
-    pixels = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
-    picture = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=int(quality), subsampling=2)
-    buffer.seek(0)
-    with Image.open(buffer) as decoded:
-        return np.asarray(decoded, np.float32).reshape(image.shape) / 255
+    from aecore.degrade import jpeg
+
+    return jpeg(image, quality, "4:2:0")
 
 
 def gaussian_noise(clean, sigmas, rng, clip):
@@ -207,6 +204,16 @@ class PatchSampler(keras.utils.PyDataset):
 
         return max((self.patch() for _ in range(self.CANDIDATES)), key=detail)
 
+    def gaussian_batch(self):
+        """A batch with white Gaussian noise of a random sigma each (some clipped, some JPEG-saved), and the sigmas."""
+        clean = np.stack([self.detailed_patch() for _ in range(self.batch_size)]).astype(np.float32) / 255
+        sigmas = self.rng.uniform(0, self.max_sigma, self.batch_size).astype(np.float32) / 255
+        clip = self.rng.random(self.batch_size) < self.clip_fraction
+        noisy = gaussian_noise(clean, sigmas, self.rng, clip)
+        for index in np.flatnonzero(self.rng.random(self.batch_size) < self.jpeg_fraction):
+            noisy[index] = jpeg_round_trip(noisy[index], self.rng.integers(70, 96))
+        return noisy, clean, sigmas
+
     def mixed_batch(self):
         """A batch degraded by `self.mix`, and each patch's noise level (std of noisy - clean, [0, 1] scale)."""
         from aecore.degrade import degrade
@@ -217,25 +224,13 @@ class PatchSampler(keras.utils.PyDataset):
             gray = patch.shape[-1] == 1
             noisy, clean, _ = degrade(np.repeat(patch, 3, axis=-1) if gray else patch, self.rng, self.mix)
             if gray:
-                luma = np.float32([0.299, 0.587, 0.114])
-                noisy, clean = (noisy @ luma)[..., np.newaxis], patch
+                noisy, clean = (noisy @ LUMA)[..., np.newaxis], patch
             pairs.append((noisy, clean))
         noisy, clean = (np.stack(part).astype(np.float32) for part in zip(*pairs))
         return noisy, clean, (noisy - clean).reshape(self.batch_size, -1).std(axis=1)
 
     def __getitem__(self, index):
-        if self.mix is not None:
-            noisy, clean, sigmas = self.mixed_batch()
-            if not self.equalize_sigmas:
-                return noisy, clean
-            weights = 1 / (sigmas * 255 + 5)
-            return noisy, clean, (weights / weights.mean())[:, None, None]
-        clean = np.stack([self.detailed_patch() for _ in range(self.batch_size)]).astype(np.float32) / 255
-        sigmas = self.rng.uniform(0, self.max_sigma, self.batch_size).astype(np.float32) / 255
-        clip = self.rng.random(self.batch_size) < self.clip_fraction
-        noisy = gaussian_noise(clean, sigmas, self.rng, clip)
-        for index in np.flatnonzero(self.rng.random(self.batch_size) < self.jpeg_fraction):
-            noisy[index] = jpeg_round_trip(noisy[index], self.rng.integers(70, 96))
+        noisy, clean, sigmas = self.mixed_batch() if self.mix is not None else self.gaussian_batch()
         if not self.equalize_sigmas:
             return noisy, clean
         weights = 1 / (sigmas * 255 + 5)

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aecore import degrade  # noqa: E402
-from aecore.images import is_gray  # noqa: E402
+from aecore.images import LUMA, is_gray  # noqa: E402
 from bench.photo_denoise import centre_crop, score, test_photos  # noqa: E402
 
 CACHE = ROOT / "bench" / "results" / "photo_real_classical.json"
@@ -51,7 +51,7 @@ def noisy_version(clean, condition, seed):
     if level == "luminance":
         return clean, degrade.to_8bit(degrade.gaussian_noise(clean, 20 / 255, rng, "gray"))
     if level == "gray photo":
-        gray = np.repeat((clean @ np.float32([0.299, 0.587, 0.114]))[..., None], 3, axis=-1)
+        gray = np.repeat((clean @ LUMA)[..., None], 3, axis=-1)
         return gray, degrade.to_8bit(degrade.gaussian_noise(gray, 25 / 255, rng, "gray"))
     shot = degrade.CAMERA_LEVELS[level]
     noisy = degrade.camera_noise(clean, shot, degrade.read_noise_for(shot), rng)

@@ -103,7 +103,7 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
         store[key] = dict(name=item.name, model=entry.key, noisy=noisy, output=output, metadata=item.metadata, removed=result.removed,
                           display=(fit_for_display(noisy), fit_for_display(output)),
                           notes=[note for note in (item.note, None if sigma else jpeg_note(item, entry), *result.notes) if note],
-                          scaled=item.note is not None, sigma=result.estimated_sigma, seconds=result.seconds,
+                          scaled=item.note is not None, seconds=result.seconds,
                           scores=result.scores() if sigma else None, added=sigma, ensemble=ensemble)
         while len(store) > limits.kept:
             store.pop(next(iter(store)))
