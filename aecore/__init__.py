@@ -30,6 +30,8 @@ def import_tensorflow_quietly():
     complete. Call it before importing Keras wherever TensorFlow may be loading on another thread:
     a Keras import that meets a half-imported TensorFlow fails on missing attributes.
     """
+    if os.environ.get("KERAS_BACKEND") != "tensorflow":  # Keras on JAX or PyTorch (a GPU machine's training)
+        return
     with _TENSORFLOW_IMPORT:
         if "tensorflow" in sys.modules:
             return

@@ -71,10 +71,12 @@ def model_options(code_size, options):
     return merged
 
 
+STRATEGIES = ("default", "mirrored", "multi-worker")  # aecore.distributed's, without importing TensorFlow
+
+
 def make_parser():
     from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS
     from aecore.datasets import DATASETS
-    from aecore.distributed import STRATEGIES
 
     parser = OneLineParser(prog="python -m aecore", description="Keras autoencoders: train, evaluate, denoise.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -112,7 +114,9 @@ def make_parser():
 
     photo = commands.add_parser("train-photo", help="train a photo denoiser on photo patches, saving every epoch")
     photo.add_argument("--channels", type=int, choices=[1, 3], default=1, help="1 for gray, 3 for colour")
-    photo.add_argument("--epochs", type=positive_int, default=10)
+    photo.add_argument("--epochs", type=positive_int, default=10, help="epochs (at most, with --minutes)")
+    photo.add_argument("--minutes", type=float, default=None,
+                       help="train for this long, the learning rate following the clock (see ClockSchedule)")
     photo.add_argument("--steps", type=positive_int, default=500, help="batches per epoch")
     photo.add_argument("--batch-size", type=positive_int, default=16)
     photo.add_argument("--patch-size", type=positive_int, default=48)
@@ -136,6 +140,8 @@ def make_parser():
     photo.add_argument("--photos", type=Path, action="append", default=None,
                        help="a folder of training photos (default: AECORE_PHOTO_DIR or the wallpaper packages)")
     photo.add_argument("--seed", type=int, default=0)
+    photo.add_argument("--workers", type=positive_int, default=1,
+                       help="processes that cut and degrade patches (a GPU machine needs many to keep up)")
     photo.add_argument("--option", type=option_value, action="append", default=[],
                        help="model constructor option as key=JSON, for example widths=[32,64,128]; with --init, "
                             "grows the saved model (wider levels, more blocks) without changing what it computes")
@@ -300,10 +306,12 @@ def command_train_photo(args):
         model = build("photo", input_shape=(None, None, args.channels), **dict(args.option))
     sampler = PatchSampler(photos, args.patch_size, args.batch_size, args.steps, args.max_sigma, args.scales,
                            args.clip_fraction, args.detail_bias, args.equalize_sigmas, args.jpeg_fraction,
-                           mix=DEFAULT_MIX if args.mix else None, seed=args.seed + len(prior.get("stages", [])))
+                           mix=DEFAULT_MIX if args.mix else None, seed=args.seed + len(prior.get("stages", [])),
+                           workers=args.workers, use_multiprocessing=args.workers > 1,
+                           max_queue_size=4 * args.workers)
     stage = {key: getattr(args, key) for key in ("epochs", "steps", "batch_size", "patch_size", "learning_rate",
                                                  "max_sigma", "scales", "clip_fraction", "detail_bias", "equalize_sigmas",
-                                                 "jpeg_fraction", "precision", "seed")}
+                                                 "jpeg_fraction", "precision", "seed", "minutes", "workers")}
     if args.mix:
         stage["mix"] = DEFAULT_MIX.as_card()
     if args.init and args.option:
@@ -317,7 +325,7 @@ def command_train_photo(args):
         save_model(as_policy(model, "float32"), args.out, name, card)
 
     train_photo_denoiser(model, sampler, args.epochs, args.learning_rate, validation, save,
-                         log=lambda line: print(line, file=sys.stderr, flush=True))
+                         log=lambda line: print(line, file=sys.stderr, flush=True), minutes=args.minutes)
     print(f"saved {args.out / (name + '.keras')}", file=sys.stderr)
 
 

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from aecore.noise import corrupt
 
-STRATEGIES = ("default", "mirrored", "multi-worker")
+from aecore.cli import STRATEGIES  # the command line offers them without importing TensorFlow
 
 
 def make_strategy(name):

@@ -6,6 +6,7 @@ card, atomically. A stage that is cut off keeps its last epoch; the next stage r
 (`--init` on the command line) and the card adds up the patches, steps and seconds of all stages.
 """
 
+import math
 import time
 
 import keras
@@ -158,24 +159,61 @@ class StageCheckpoint(keras.callbacks.Callback):
         self.save(self.history)
 
 
-def train_photo_denoiser(model, sampler, epochs, learning_rate, validation=(), save=None, log=print):
+class ClockSchedule(keras.callbacks.Callback):
+    """The learning rate by the clock, for a stage given minutes rather than epochs.
+
+    The first epoch runs at a tenth of `learning_rate`, so that Adam's fresh moments settle before
+    they move a trained model far; after it the rate follows a cosine from `learning_rate` down to a
+    tenth over `seconds` of wall-clock time (set at each epoch's start), and training stops after the
+    last epoch that fits. A machine of unknown speed (a lent GPU, a busy server) so ends its stage
+    annealed instead of cut off half-way down the schedule.
+    """
+
+    def __init__(self, learning_rate, seconds):
+        super().__init__()
+        self.peak, self.seconds, self.started = float(learning_rate), float(seconds), None
+
+    def rate(self, epoch, elapsed):
+        if epoch == 0:
+            return self.peak / 10
+        fraction = min(1.0, elapsed / self.seconds)
+        return self.peak * (0.1 + 0.45 * (1 + math.cos(math.pi * fraction)))
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.optimizer.learning_rate = self.rate(epoch, time.perf_counter() - self.started)
+
+    def on_epoch_end(self, epoch, logs=None):
+        elapsed = time.perf_counter() - self.started
+        if elapsed * (epoch + 2) / (epoch + 1) > self.seconds:  # one more epoch of the mean length would overrun
+            self.model.stop_training = True
+
+
+def train_photo_denoiser(model, sampler, epochs, learning_rate, validation=(), save=None, log=print, minutes=None):
     """Fit `model` on `sampler` for `epochs` epochs of `len(sampler)` steps with Adam and MSE.
 
     Args:
         model: a `photo` model (built under any dtype policy).
         sampler: a `PatchSampler`.
-        epochs: epochs to run in this stage.
+        epochs: epochs to run in this stage (at most, with `minutes`).
         learning_rate: Adam's learning rate, halved by cosine decay to a tenth over the stage.
         validation: float32 crops scored after every epoch (`validation_crops`).
         save: called after every epoch with the list of per-epoch rows so far.
         log: where the per-epoch lines go.
+        minutes: if given, the stage's length in wall-clock minutes, and the schedule `ClockSchedule`'s.
 
     Returns:
         the per-epoch rows (epoch, loss, PSNR at each validation sigma, seconds).
     """
-    steps = epochs * len(sampler)
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.1)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
     checkpoint = StageCheckpoint(save or (lambda history: None), list(validation), log)
-    model.fit(sampler, epochs=epochs, verbose=0, callbacks=[checkpoint])
+    callbacks = [checkpoint]
+    if minutes:
+        rate = float(learning_rate)
+        callbacks.append(ClockSchedule(learning_rate, minutes * 60))
+    else:
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * len(sampler), alpha=0.1)
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
+    model.fit(sampler, epochs=epochs, verbose=0, callbacks=callbacks)
     return checkpoint.history

@@ -153,7 +153,9 @@ class PatchSampler(keras.utils.PyDataset):
             each batch. A denoiser's squared error grows about in proportion to sigma, so under plain
             MSE the noisiest patches set the gradient and the low-noise ones, where a blind model lags
             most, count least; these weights make each sigma count about alike in PSNR terms.
-        seed: seed of the random stream (each epoch continues it).
+        seed: seed of the random stream (each epoch continues it). With `use_multiprocessing`, each
+            worker process draws its own stream, seeded by the seed and its process id.
+        **kwargs: `keras.utils.PyDataset`'s: `workers`, `use_multiprocessing`, `max_queue_size`.
     """
 
     CANDIDATES = 3
@@ -169,7 +171,7 @@ class PatchSampler(keras.utils.PyDataset):
         self.max_sigma, self.scales, self.clip_fraction = float(max_sigma), tuple(scales), float(clip_fraction)
         self.detail_bias, self.equalize_sigmas = float(detail_bias), bool(equalize_sigmas)
         self.jpeg_fraction, self.mix = float(jpeg_fraction), mix
-        self.rng = np.random.default_rng(seed)
+        self.seed, self.rng, self.process = seed, np.random.default_rng(seed), os.getpid()
         # Big photos give more patches: draw photos in proportion to their area.
         areas = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
         self.weights = areas / areas.sum()
@@ -230,6 +232,8 @@ class PatchSampler(keras.utils.PyDataset):
         return noisy, clean, (noisy - clean).reshape(self.batch_size, -1).std(axis=1)
 
     def __getitem__(self, index):
+        if os.getpid() != self.process:  # a forked worker (use_multiprocessing): its own stream, not a copy
+            self.process, self.rng = os.getpid(), np.random.default_rng([self.seed, os.getpid()])
         noisy, clean, sigmas = self.mixed_batch() if self.mix is not None else self.gaussian_batch()
         if not self.equalize_sigmas:
             return noisy, clean

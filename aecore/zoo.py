@@ -35,10 +35,12 @@ def check_name(name):
 
 
 def library_versions():
-    import keras
-    import tensorflow as tf
+    import importlib
 
-    return {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__}
+    import keras
+
+    backend = keras.backend.backend()
+    return {"keras": keras.__version__, backend: importlib.import_module(backend).__version__, "numpy": np.__version__}
 
 
 def hyperparameters(model):
@@ -115,7 +117,7 @@ def make_photo_card(model, files, prior, stage, history):
                   f" of 255, JPEG 4:2:0 / 4:4:4 (the card's last stage gives the shares)"
                   if stage.get("mix") or any(s.get("mix") for s in prior.get("stages", []))
                   else f"gaussian, sigma 0-{stage['max_sigma']:g} of 255, blind"),
-        "recipe": {"optimizer": "adam", "loss": "mse", "schedule": "cosine decay to 1/10 per stage"},
+        "recipe": {"optimizer": "adam", "loss": "mse", "schedule": "cosine decay to 1/10 per stage, over its steps or (--minutes) its clock time after a first epoch at 1/10"},
         "stages": stages,
         **({"grown_from_gray": prior["grown_from_gray"]} if "grown_from_gray" in prior else {}),
         "patches_seen": sum(s["patches"] for s in stages),

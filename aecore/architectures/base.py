@@ -9,10 +9,8 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from aecore.cards import code_shape
-from aecore.noise import corrupt
 
 
 def flat_size(input_shape):
@@ -55,13 +53,18 @@ class Autoencoder(keras.Model):
     def training_batch(self, data):
         """(inputs, targets, sample weights) of a batch; with `training_noise`, the targets freshly corrupted as inputs."""
         inputs, targets, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        if self.training_noise is not None:
+        if self.training_noise is not None:  # TensorFlow only: the noise is drawn inside the compiled step
+            import tensorflow as tf
+
+            from aecore.noise import corrupt
+
             seed = tf.stack([tf.constant(self.noise_seed, tf.int64), tf.cast(self.optimizer.iterations, tf.int64)])
             inputs = corrupt(targets, self.training_noise, seed)
         return inputs, targets, sample_weight
 
-    def train_step(self, data):
-        return super().train_step(keras.utils.pack_x_y_sample_weight(*self.training_batch(data)))
+    if keras.backend.backend() != "jax":  # JAX's trainer steps with (state, data) and adds no noise of its own
+        def train_step(self, data):
+            return super().train_step(keras.utils.pack_x_y_sample_weight(*self.training_batch(data)))
 
     EAGER_UP_TO = 512  # inputs this small go through one eager call, which beats predict's overhead
     BATCH = 1024  # larger inputs go through predict in batches this big

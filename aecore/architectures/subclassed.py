@@ -6,7 +6,6 @@ metric updates.
 """
 
 import keras
-import tensorflow as tf
 
 from aecore.architectures.base import Autoencoder, flat_size
 
@@ -51,6 +50,8 @@ class SubclassedAutoencoder(Autoencoder):
         return [self.loss_tracker]
 
     def train_step(self, data):
+        import tensorflow as tf  # this step is TensorFlow's; the model itself builds under any Keras backend
+
         inputs, targets, _ = self.training_batch(data)
         with tf.GradientTape() as tape:
             reconstructions = self(inputs, training=True)

@@ -7,7 +7,6 @@ model decodes the mean, so predictions are deterministic.
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from aecore.architectures.base import Autoencoder
@@ -92,6 +91,8 @@ class VariationalAutoencoder(Autoencoder):
         return {metric.name: metric.result() for metric in self.metrics}
 
     def train_step(self, data):
+        import tensorflow as tf  # this step is TensorFlow's; the model itself builds under any Keras backend
+
         inputs, targets, _ = self.training_batch(data)
         with tf.GradientTape() as tape:
             reconstruction_loss, kl_loss, total_loss = self.losses_for(inputs, targets, training=True)
