@@ -142,4 +142,12 @@ timeout 7200 python3 -m aecore train-photo --out "$out" --name photo_color --pre
     --batch-size 8 --patch-size 96 --channels 3 --epochs 30 --learning-rate 2e-4 --equalize-sigmas \
     --scales 0.15 1.0 --mix camera --seed 20 --init "$out/photo_color.keras" || true
 
+# Stages 11 and 12 ran on a lent GPU machine (one H200, 16 cores, JAX and PyTorch but no TensorFlow), with
+# bench/train_photo_gpu.sh run from the repository root there; it resumes pretrained/photo_color.keras
+# and writes the next one to $OUT (copy it back into pretrained/ between the stages). Keras runs on JAX;
+# 15 processes make patches; --minutes makes the learning rate follow the clock. (They are comments here:
+# this script runs where it is, on a CPU.)
+#   MINUTES=7 RATE=3e-4 SEED=21 bash bench/train_photo_gpu.sh    # stage 11: 17 epochs, 816,000 patches
+#   MINUTES=2 RATE=1e-4 SEED=22 bash bench/train_photo_gpu.sh    # stage 12: 3 epochs, 144,000 patches
+
 echo "total $(( $(date +%s) - start ))s"

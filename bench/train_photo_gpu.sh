@@ -7,6 +7,8 @@
 set -u
 out=${OUT:-/tmp/gpu_stage}
 minutes=${MINUTES:-7}
+rate=${RATE:-3e-4}
+seed=${SEED:-21}
 mkdir -p "$out"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
@@ -17,7 +19,7 @@ echo "$(nproc) cores, $workers patch workers"
 stage() {  # $1: Keras backend, $2: whole minutes
     KERAS_BACKEND=$1 timeout $(( $2 * 60 + 120 )) python3 -m aecore train-photo --out "$out" --name photo_color \
         --precision mixed_bfloat16 --steps 1500 --batch-size 32 --patch-size 128 --channels 3 --epochs 1000 \
-        --minutes "$2" --learning-rate 3e-4 --equalize-sigmas --scales 0.15 1.0 --mix camera --seed 21 \
+        --minutes "$2" --learning-rate "$rate" --equalize-sigmas --scales 0.15 1.0 --mix camera --seed "$seed" \
         --workers "$workers" --init pretrained/photo_color.keras 2>&1 | grep -v "os.fork" | tee -a "$out/log"
 }
 started=$(date +%s)
