@@ -27,7 +27,8 @@ try:  # HEIC, the format of iPhone photos; AVIF is built into Pillow
 except ImportError:  # pragma: no cover - pillow-heif is in requirements.txt
     pillow_heif = None
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one uploaded file, a zip included (Streamlit's own cap is set a little above)
+MB = 1000 * 1000  # a megabyte as browsers count it, and Streamlit's uploader with them ("50MB per file")
+MAX_UPLOAD_BYTES = 50 * MB  # one uploaded file, a zip included: the uploader says the same (studio.uploads)
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one image file
 MAX_PIXELS = 8192 * 6144  # width x height of one image (a 50-megapixel phone photo), checked before decoding
 JPEG_MAX_PIXELS = 2 * MAX_PIXELS  # a bigger JPEG is decoded at 1/2, 1/4 or 1/8 scale, in at most MAX_PIXELS
@@ -339,8 +340,8 @@ def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = W
     """
     budget = budget or RequestBudget()
     if len(data) > MAX_UPLOAD_BYTES:
-        yield Upload(name, error=f"the file is {len(data) / 2**20:.1f} MB; one upload may be at most "
-                                 f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB")
+        yield Upload(name, error=f"the file is {len(data) / MB:.1f} MB; one upload may be at most "
+                                 f"{MAX_UPLOAD_BYTES / MB:.0f} MB")
     elif name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
         yield from read_zip(name, data, color, max_pixels, budget)
     else:
@@ -403,7 +404,7 @@ def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORK
             reason = "a zip inside a zip is not opened" if info.filename.lower().endswith(".zip") else "not an image file"
             yield Upload(member_name(name, info.filename), error=reason)
     if not images:
-        yield Upload(name, error="the zip holds no images (.png, .jpg, .gif, .bmp, .tif or .webp)")
+        yield Upload(name, error=f"the zip holds no images ({', '.join(IMAGE_SUFFIXES[:-1])} or {IMAGE_SUFFIXES[-1]})")
         return
     for number, info in enumerate(images):
         if budget.full:

@@ -16,11 +16,10 @@ from aecore.anomaly import (
     threshold_for_false_alarm_rate,
 )
 from aecore.architectures import recipe
-from aecore.denoise import denoise
+from aecore.denoise import prepare, run_prepared
 from aecore.figures import roc_figure, score_histograms
-from aecore.images import read_upload
 from aecore.training import TrainConfig
-from studio import common, models, run_view, runs, settings
+from studio import common, models, run_view, runs, settings, uploads
 from studio.limits import training_limits
 from studio.progress import result_cache
 from studio.text import plain
@@ -163,22 +162,25 @@ with view:
                            caption=f"{title} test images, their reconstructions below: {labels}")
 
 st.subheader("Score your own images")
-uploads = st.file_uploader("Images or a zip of images", accept_multiple_files=True, key="anomaly_upload",
-                           help="each is prepared like the normal images (gray, 28 x 28) and scored")
+files = uploads.uploader(st, "Images or a zip of images", key="anomaly_upload",
+                         note="Each is prepared like the normal images (gray, 28 x 28) and scored")
 digit_style = st.toggle("Prepare like MNIST digits", value=name == "mnist", key="anomaly_digit_style",
                         help="invert dark-on-light, crop to the ink, fit into 20 x 20, centre by mass")
-results = []
-domain = NormalDomain.of(split.x_train) if uploads else None
-for upload in uploads or []:
-    for item in read_upload(upload.name, upload.getvalue(), color=True, max_pixels=UPLOAD_PIXELS):
-        try:
-            if item.error:
-                raise ValueError(item.error)
-            prepared = denoise(entry.model, item.image, digit_style=digit_style)
-            score = float(detector.score(prepared.reference[np.newaxis])[0])
-            results.append((item.name, prepared, score, domain.unlike(item.image)))
-        except ValueError as error:  # includes ImageError: not an image, or a blank one
-            st.warning(plain(f"{item.name}: {error}"), icon=":material/broken_image:")
+reading = uploads.Reading(files, color=True, max_pixels=UPLOAD_PIXELS)
+names, ready, differences = [], [], []  # differences: why an upload is nothing like the normal images, or None
+domain = NormalDomain.of(split.x_train) if files else None
+for item in reading:
+    try:  # prepared one at a time (a few KB each); the model then takes them all in one call
+        ready.append(prepare(entry.model, item.image, digit_style=digit_style))
+    except ValueError as error:  # includes ImageError: a blank picture, say
+        reading.refuse(item.name, error)
+        continue
+    names.append(item.name)
+    differences.append(domain.unlike(item.image))
+reading.show_problems()
+denoised = run_prepared(entry.model, ready)
+upload_scores = detector.score(np.stack([result.reference for result in denoised])) if denoised else []
+results = list(zip(names, denoised, map(float, upload_scores), differences))
 for name_shown, prepared, score, unlike in results[:SHOWN_UPLOADS]:
     picture, words = st.columns([1, 3])
     with picture:

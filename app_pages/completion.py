@@ -4,8 +4,7 @@ import streamlit as st
 
 from aecore.completion import Rectangle, complete, complete_many
 from aecore.denoise import denoise
-from aecore.images import read_upload
-from studio import common, models
+from studio import common, models, uploads
 from studio.text import plain
 
 COMPLETER = "mnist_conv_block0.5"  # the shipped model trained to fill in hidden rectangles
@@ -30,21 +29,24 @@ height, width = test_set.shape[1:3]
 
 controls, view = st.columns([1, 3])
 index = controls.number_input("Test image index", 0, len(test_set) - 1, 0, key="completion_index")
-upload = controls.file_uploader("…or upload a digit", key="completion_upload")
+files = uploads.uploader(controls, "…or upload a digit", key="completion_upload", multiple=False,
+                         note="A zip's first image is used")
 rows = controls.slider("Hidden rows", 0, height - 1, (height // 3, height // 3 + 7), key="completion_rows")
 columns = controls.slider("Hidden columns", 0, width - 1, (width // 4, width // 4 + 13), key="completion_columns")
 rectangle = Rectangle(rows[0], columns[0], rows[1] - rows[0] + 1, columns[1] - columns[0] + 1)
 
 image, name = test_set[index], f"test image {index} (label {data.class_names[test_labels[index]]})"
-if upload is not None:
-    item = next(read_upload(upload.name, upload.getvalue()))  # a zip's first image
+reading = uploads.Reading(files)
+item = reading.first()
+if item is not None:
     try:
-        if item.error:
-            raise ValueError(item.error)
         image, name = denoise(entry.model, item.image).reference, plain(item.name)
-    except ValueError as error:  # not an image, or a blank one
-        controls.warning(plain(f"{item.name}: {error}") + f". Showing test image {index} instead.",
-                         icon=":material/broken_image:")
+    except ValueError as error:  # a blank picture, say
+        reading.refuse(item.name, error)
+        item = None
+reading.show_problems(controls)
+if files and item is None:
+    controls.warning(f"Showing test image {index} instead.")
 
 mean_image = data.x_train.mean(axis=0)
 result = complete(entry.model, image, rectangle, mean_image)

@@ -4,9 +4,9 @@ import numpy as np
 import streamlit as st
 
 from aecore.denoise import is_photo_model, prepare, run_prepared
-from aecore.images import read_uploads, safe_file_name, to_png, to_zip
+from aecore.images import safe_file_name, to_png, to_zip
 from aecore.metrics import summarize
-from studio import common, photo_view
+from studio import common, photo_view, uploads
 from studio.noise_controls import noise_controls
 from studio.text import counted, plain
 
@@ -20,12 +20,7 @@ if is_photo_model(entry.model):
     st.stop()
 
 controls, view = st.columns([1, 3])
-# No `type=` filter: files are judged by their content in aecore.images, and anything unusable is
-# reported by name (Streamlit's own extension check raises an exception instead of a message).
-uploads = controls.file_uploader(
-    "Images or a zip of images (50 MB a file at most)", accept_multiple_files=True, key="denoise_upload",
-    help="PNG, JPEG, HEIC, AVIF, GIF, BMP, TIFF or WebP, up to 50 MB a file; a zip may hold up to 1,000 images",
-)
+files = uploads.uploader(controls, "Images or a zip of images", key="denoise_upload")
 digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_name in ("mnist", "digits", None),
                               key="denoise_digit_style",
                               help="invert dark-on-light, crop to the ink, fit into 20x20, centre by mass")
@@ -34,35 +29,29 @@ add_noise_first = controls.toggle("Add noise first", value=False, key="denoise_a
 noise, seed = noise_controls(controls) if add_noise_first else (None, 0)
 photo_view.offer_photo_switch(controls)
 
-if not uploads:
+if not files:
     view.info("Upload one or more images (or a zip) to denoise them with the picked model.")
     st.stop()
 
-ready, problems, photos = [], [], []  # ready: (name, Prepared)
+ready, photos = [], []  # ready: (name, Prepared)
+reading = uploads.Reading(files, max_pixels=DIGIT_PIXELS)
 with view:
     bar = st.progress(0.0, text="Reading uploads…")
-    # One image decoded at a time, under one budget for the whole request (aecore.images.RequestBudget);
-    # only the small prepared result of each is kept.
-    for number, item in enumerate(read_uploads(((upload.name, upload.getvalue()) for upload in uploads),
-                                               max_pixels=DIGIT_PIXELS), start=1):
-        if item.error:
-            problems.append(f"{item.name}: {item.error}")
-            continue
+    # One image decoded at a time, under one budget for the whole request; only the small prepared
+    # result of each is kept.
+    for number, item in enumerate(reading, start=1):
         if photo_view.looks_like_photo(item.image):
             photos.append(item.name)
         try:  # prepared one at a time (a few KB each); the model then takes them all in one call
             ready.append((item.name, prepare(entry.model, item.image, noise=noise, seed=seed,
                                              digit_style=digit_style)))
         except ValueError as error:  # includes ImageError: a blank picture, say
-            problems.append(f"{item.name}: {error}")
+            reading.refuse(item.name, error)
         if number % 10 == 0:
-            bar.progress(min(1.0, number / 1000), text=f"Read {number} images")
+            bar.progress(min(1.0, number / reading.budget.images), text=f"Read {number} images")
     results = list(zip([name for name, _ in ready], run_prepared(entry.model, [item for _, item in ready])))
     bar.empty()
-    for problem in problems[:SHOWN]:
-        st.warning(plain(problem), icon=":material/broken_image:")
-    if len(problems) > SHOWN:
-        st.warning(f"… and {len(problems) - SHOWN} more files that could not be used.")
+    reading.show_problems()
     if not results:
         st.error("None of the uploads could be used as an image.")
         st.stop()

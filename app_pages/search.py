@@ -4,9 +4,8 @@ import numpy as np
 import streamlit as st
 
 from aecore.denoise import denoise
-from aecore.images import read_upload
 from aecore.search import METRICS, SPACES, NearestNeighbours, leave_one_out, precision_at_k, vector_spaces
-from studio import common, models
+from studio import common, models, uploads
 from studio.limits import count_control, counts_up_to
 from studio.progress import result_cache
 from studio.text import plain
@@ -39,22 +38,25 @@ count = count_control(controls, "Images searched", counts_up_to(len(test_set), (
 k = controls.slider("Neighbours (k)", 1, 20, 10, key="search_k")
 metric = controls.radio("Code distance", METRICS, horizontal=True, key="search_metric")
 index = controls.number_input("Query: test image index", 0, count - 1, 0, key="search_index")
-upload = controls.file_uploader("…or upload an image as the query", key="search_upload")
+files = uploads.uploader(controls, "…or upload an image as the query", key="search_upload", multiple=False,
+                         note="A zip's first image is used")
 digit_style = controls.toggle("Prepare like MNIST digits", value=data.name == "mnist", key="search_digit_style")
 
 images, labels = test_set[:count], test_labels[:count]
 spaces, precisions = searched(entry, images, labels, k, metric)
 query, query_label, exclude, name = images[index], labels[index], index, f"test image {index}"
-if upload is not None:
-    item = next(read_upload(upload.name, upload.getvalue()))  # a zip's first image
+reading = uploads.Reading(files)
+item = reading.first()
+if item is not None:
     try:
-        if item.error:
-            raise ValueError(item.error)
         query = denoise(entry.model, item.image, digit_style=digit_style).reference
         query_label, exclude, name = None, None, plain(item.name)
-    except ValueError as error:  # not an image, or a blank one: say so and search with the test image
-        controls.warning(plain(f"{item.name}: {error}") + f". Searching with test image {index} instead.",
-                         icon=":material/broken_image:")
+    except ValueError as error:  # a blank picture, say
+        reading.refuse(item.name, error)
+        item = None
+reading.show_problems(controls)
+if files and item is None:
+    controls.warning(f"Searching with test image {index} instead.")
 
 with view:
     columns = st.columns(3)

@@ -17,9 +17,9 @@ import streamlit as st
 from aecore.cards import is_photo
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
-from aecore.images import (RequestBudget, Upload, is_gray, read_upload, safe_file_name, survey, to_jpeg, to_png,
-                           to_zip)
+from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
 from studio import models, settings
+from studio import uploads as upload_path
 from studio.limits import photo_denoising_slots, photo_limits
 from studio.links import query_default, share
 from studio.photo_jobs import PhotoJob
@@ -204,10 +204,9 @@ def render(picked):
     # Streamlit forgets an uploader's files when the page is left; its state is gone on the way back
     returning = "denoise_upload" not in st.session_state
     controls, view = st.columns([1, 3])
-    uploads = controls.file_uploader(
-        "Photos, or a zip of photos (50 MB a file at most)", accept_multiple_files=True, key="denoise_upload",
-        help="PNG, JPEG, HEIC, AVIF, WebP, TIFF, BMP or GIF, at full resolution and in colour; "
-             f"photos over {limits.photo_pixels / 1e6:.0f} megapixels are scaled down",
+    uploads = upload_path.uploader(
+        controls, "Photos, or a zip of photos", key="denoise_upload",
+        note=f"At full resolution and in colour; photos over {limits.photo_pixels / 1e6:.0f} megapixels are scaled down",
     )
     add_noise_first = controls.toggle("Add noise first", key="photo_add_noise",
                                       help="add Gaussian noise to a clean photo, to measure PSNR and SSIM against it")
@@ -223,7 +222,7 @@ def render(picked):
     settings.save(list(PHOTO_DEFAULTS))
     share(photo_add_noise=1 if add_noise_first else None, photo_sigma=sigma if add_noise_first else None,
           photo_seed=int(seed) if add_noise_first else None)
-    files = [(upload.name, upload.getvalue()) for upload in uploads or []]
+    files = [(upload.name, upload.getvalue()) for upload in uploads]
     job = models.current_visitor().photo_job
     if files:
         count, pixels = survey(files)
@@ -252,32 +251,20 @@ def render(picked):
     if not uploads and not add_noise_first:
         sigma = SAMPLE_SIGMA  # the sample photo is clean: without noise there would be nothing to see
     with view:
-        results, problems, held, budget = [], [], 0, RequestBudget()
+        results = []
+        reading = upload_path.Reading(files, color=True, max_pixels=limits.photo_pixels,
+                                      request_pixels=limits.request_pixels)
         bar = st.progress(0.0, text="Reading uploads…")
-        for upload, (_, data) in zip(uploads or [None], files or [(None, b"")]):
-            items = (read_upload(upload.name, data, color=True, max_pixels=limits.photo_pixels, budget=budget)
-                     if upload else [sample_photo()])
-            for index, item in enumerate(items):
-                if item.error:
-                    problems.append(f"{item.name}: {item.error}")
-                    continue
-                if min(item.image.shape[:2]) < MIN_SIDE:
-                    problems.append(f"{item.name}: {item.image.shape[1]} x {item.image.shape[0]} pixels is too small "
-                                    f"to denoise; a photo needs at least {MIN_SIDE} pixels on each side")
-                    continue
-                pixels = item.image.shape[0] * item.image.shape[1]
-                if held + pixels > limits.request_pixels:
-                    problems.append(f"{item.name}: not denoised, this upload already holds {held / 1e6:.0f} megapixels;"
-                                    " upload it again on its own")
-                    continue
-                held += pixels
-                source = hashlib.sha1(data).hexdigest() if upload else "sample"
-                key = (source, index, picked.key, sigma, int(seed), ensemble)
-                results.append(denoised(item, picked, sigma, int(seed), ensemble, key, bar))
-                st.session_state[LAST_SHOWN].append(key)
+        for source, index, item in reading.keyed() if files else [("sample", 0, sample_photo())]:
+            if min(item.image.shape[:2]) < MIN_SIDE:
+                reading.refuse(item.name, f"{item.image.shape[1]} x {item.image.shape[0]} pixels is too small to "
+                                          f"denoise; a photo needs at least {MIN_SIDE} pixels on each side")
+                continue
+            key = (source, index, picked.key, sigma, int(seed), ensemble)
+            results.append(denoised(item, picked, sigma, int(seed), ensemble, key, bar))
+            st.session_state[LAST_SHOWN].append(key)
         bar.empty()
-        for problem in problems:
-            st.warning(plain(problem), icon=":material/broken_image:")
+        reading.show_problems()
         if not results:
             st.error("None of the uploads could be used as a photo.")
             return
