@@ -26,3 +26,28 @@ def test_tensorflow_starts_without_flooding_the_terminal():
                                timeout=300)
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr == "stderr still works\n"
+
+
+def test_the_library_builds_and_runs_models_under_another_keras_backend(tmp_path):
+    """A lent GPU machine has JAX and PyTorch but no TensorFlow: aecore's models, the command line's
+    parser and the model files must work there (Keras' NumPy backend stands in here; it does not train)."""
+    blocked = tmp_path / "tensorflow"
+    blocked.mkdir()
+    (blocked / "__init__.py").write_text("raise ImportError('no TensorFlow on this machine')\n")
+    script = """
+import numpy as np
+from aecore.architectures import build
+from aecore.cli import make_parser
+from aecore.zoo import library_versions, load_model, save_model
+make_parser().parse_args(["train-photo", "--out", "x", "--workers", "4", "--minutes", "2"])
+model = build("photo", input_shape=(None, None, 3), widths=[8, 16], bottleneck_blocks=1)
+save_model(model, "{out}", "tiny", {{"name": "tiny"}})
+again = load_model("{out}/tiny.keras")
+picture = np.random.default_rng(0).random((1, 16, 16, 3), dtype=np.float32)
+np.testing.assert_allclose(again.reconstruct(picture), model.reconstruct(picture), atol=1e-6)
+print(sorted(library_versions()))
+""".format(out=tmp_path.as_posix())
+    env = {**os.environ, "KERAS_BACKEND": "numpy", "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['keras', 'numpy']"

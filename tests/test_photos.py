@@ -171,3 +171,47 @@ def test_a_grown_model_computes_the_same_and_then_learns_with_its_new_weights():
 
     with pytest.raises(ValueError, match="shrinks nothing"):
         grow(small, widths=[4, 16])
+
+
+def test_each_forked_patch_worker_draws_its_own_stream(photo_dir, monkeypatch):
+    """With use_multiprocessing, Keras forks workers that each hold a copy of the sampler: without a
+    stream of its own per process, every worker would yield the same batches."""
+    import aecore.photos
+
+    photos = [read_photo(path, 3) for path in find_photos([photo_dir])]
+
+    def batch_in_process(pid):
+        sampler = PatchSampler(photos, patch_size=16, batch_size=4, seed=5)
+        monkeypatch.setattr(aecore.photos.os, "getpid", lambda: pid)
+        try:
+            return sampler[0][0]
+        finally:
+            monkeypatch.undo()
+
+    parent = PatchSampler(photos, patch_size=16, batch_size=4, seed=5)[0][0]
+    first, second, first_again = batch_in_process(101), batch_in_process(102), batch_in_process(101)
+    assert not np.array_equal(first, second) and not np.array_equal(first, parent)
+    np.testing.assert_array_equal(first, first_again)  # seeded by (seed, process id)
+
+
+def test_a_stage_given_minutes_starts_at_a_tenth_and_anneals_by_the_clock():
+    from aecore.photo_training import ClockSchedule
+
+    schedule = ClockSchedule(1e-3, seconds=100)
+    assert schedule.rate(0, 0) == pytest.approx(1e-4)  # Adam's fresh moments settle first
+    assert schedule.rate(1, 0) == pytest.approx(1e-3)
+    assert schedule.rate(5, 50) == pytest.approx(5.5e-4)
+    assert schedule.rate(9, 100) == schedule.rate(9, 400) == pytest.approx(1e-4)
+
+
+@pytest.mark.slow
+def test_a_stage_given_minutes_stops_when_the_next_epoch_would_not_fit(photo_dir):
+    from aecore.architectures import build
+    from aecore.photo_training import train_photo_denoiser
+
+    photos = [read_photo(path, 3) for path in find_photos([photo_dir])]
+    model = build("photo", input_shape=(None, None, 3), widths=[8, 16], bottleneck_blocks=1)
+    sampler = PatchSampler(photos, patch_size=16, batch_size=4, batches=3, seed=6)
+    history = train_photo_denoiser(model, sampler, epochs=50, learning_rate=1e-3, minutes=0.05, log=lambda line: None)
+    assert 1 <= len(history) < 50  # three seconds: the first epoch (with its compilation) is most of them
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) < 1e-3
