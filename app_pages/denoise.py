@@ -18,6 +18,7 @@ entry = common.require_model(photos=True)
 if is_photo_model(entry.model):
     photo_view.render(entry)
     st.stop()
+st.session_state[photo_view.UPLOADER_VIEW] = "digit"
 
 controls, view = st.columns([1, 3])
 files = uploads.uploader(controls, "Images or a zip of images", key="denoise_upload")

@@ -28,6 +28,7 @@ from studio.text import counted, plain
 
 SAMPLE_SIGMA = 25  # noise added to the (clean) sample photo when Add noise first is off
 MIN_SIDE = 16  # smaller uploads are refused with a note: there is nothing to denoise in them
+UPLOADER_VIEW = "denoise_upload_view"  # which view of the Denoise page drew its uploader last: "photo" or "digit"
 LAST_SHOWN = "photo_last_shown"  # store keys of the photos last shown, to show again after a page switch
 
 
@@ -201,8 +202,11 @@ def render(picked):
     query_default("photo_sigma", lambda raw: min(50, max(0, int(raw))), PHOTO_DEFAULTS["photo_sigma"])
     query_default("photo_seed", lambda raw: min(10**6, max(0, int(raw))), PHOTO_DEFAULTS["photo_seed"])
     settings.restore(PHOTO_DEFAULTS)  # what this visitor set before visiting other pages
-    # Streamlit forgets an uploader's files when the page is left; its state is gone on the way back
-    returning = "denoise_upload" not in st.session_state
+    # Streamlit forgets an uploader's files when the page is left; its state is gone on the way back. The
+    # digit view draws an uploader of the same key (so photos sent to a digit model come along to the photo
+    # model), so a visit that passed through it is a return too.
+    returning = "denoise_upload" not in st.session_state or st.session_state.get(UPLOADER_VIEW) != "photo"
+    st.session_state[UPLOADER_VIEW] = "photo"
     controls, view = st.columns([1, 3])
     uploads = upload_path.uploader(
         controls, "Photos, or a zip of photos", key="denoise_upload",

@@ -336,3 +336,19 @@ def test_a_link_keeps_add_noise_first_its_sigma_and_seed(app_env):
     odd = open_app("app_pages/denoise.py", query={"model": PHOTO, "photo_add_noise": "1", "photo_sigma": "900"})
     assert_clean(odd)
     assert odd.slider(key="photo_sigma").value == 50  # out of range: the nearest it can be
+
+
+def test_results_come_back_after_a_visit_that_passed_through_a_digit_model(app_env):
+    """Back on Denoise with a digit model picked (its uploader has the same key), then the photo model again."""
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("mine.png", photo_bytes(64, 96), "image/png")]).run()
+    downloads = [button.label for button in at.get("download_button")]
+    at.switch_page("app_pages/home.py").run()
+    at.sidebar.selectbox(key="model").set_value("a_conv_gaussian").run()
+    at.switch_page("app_pages/denoise.py").run()
+    assert_clean(at)
+    assert at.file_uploader(key="denoise_upload")  # the digit view's
+    at.sidebar.selectbox(key="model").set_value(PHOTO).run()
+    assert_clean(at)
+    assert any("Your last results" in info.value for info in at.info)
+    assert [button.label for button in at.get("download_button")] == downloads
