@@ -1,27 +1,73 @@
-"""What a model card says about the code, worked out from the card alone, without TensorFlow.
+"""What a model card says, worked out from the card alone, without TensorFlow: its family's capabilities and its code.
 
 The app's sidebar describes the picked model from its card while TensorFlow is still loading, so
 these rules live apart from the Keras model classes, which ask them too (`Autoencoder.code_shape`).
 """
 
 import math
+from dataclasses import dataclass
 
-# Families whose models take photos of any size (the catalogue's entries trained on "photos"; a test
-# keeps the two in step). Kept here so that a card is judged without importing Keras.
-PHOTO_FAMILIES = frozenset({"photo"})
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the models of one catalogue family can do: ask these, not the family's name.
+
+    Attributes:
+        photo: takes photos of any size, gray or colour, and denoises them at full resolution
+            (trained on photo patches, not on a dataset of small images).
+        generative: has a prior to sample: its decoder turns draws from N(0, I) into new images.
+        feature_map_code: its code is a feature map a quarter of the image's height and width with
+            `code_size` channels, unless its `code_units` option puts a dense code layer after it.
+        linear: no activations, so its decoder spans a subspace, the one PCA finds once trained.
+    """
+
+    photo: bool = False
+    generative: bool = False
+    feature_map_code: bool = False
+    linear: bool = False
+
+
+# Every catalogue family's capabilities by name. They live here, not in `aecore.architectures`, so that a
+# card is judged without importing Keras; the catalogue hands each of its entries its row (and fails to
+# import without one), and a test keeps the two with the same names.
+FAMILY_CAPABILITIES = {
+    "dense": Capabilities(),
+    "deep": Capabilities(),
+    "sigmoid_deep": Capabilities(),
+    "stacked": Capabilities(),
+    "tied": Capabilities(),
+    "linear": Capabilities(linear=True),
+    "conv": Capabilities(feature_map_code=True),
+    "subclassed": Capabilities(),
+    "vae": Capabilities(generative=True),
+    "sparse": Capabilities(),
+    "photo": Capabilities(photo=True),
+}
+NO_CAPABILITIES = Capabilities()
+
+
+def capabilities(family):
+    """The `Capabilities` of a catalogue family by name; none for a name the catalogue does not have (or `None`)."""
+    return FAMILY_CAPABILITIES.get(family, NO_CAPABILITIES)
+
+
+def card_capabilities(card):
+    """The `Capabilities` of a model card's model, from the family its card names."""
+    return capabilities((card or {}).get("architecture"))
 
 
 def is_photo(card):
     """Whether a model card's model is a photo model: any size, gray or colour, denoised at full resolution."""
-    return (card or {}).get("architecture") in PHOTO_FAMILIES
+    return card_capabilities(card).photo
 
 
 def code_shape(family, options):
     """The shape of one code of a model of `family` built with `options` (constructor arguments, as a card holds them).
 
-    `(code_size,)` for most; the `conv` family without `code_units` keeps a feature map a quarter of the image's size.
+    `(code_size,)` for most; a family with a feature-map code (`conv`) keeps a map a quarter of the image's
+    size unless `code_units` puts a dense code layer after it.
     """
-    if family == "conv":
+    if capabilities(family).feature_map_code:
         if options.get("code_units"):
             return (int(options["code_units"]),)
         height, width = options["input_shape"][:2]

@@ -156,5 +156,5 @@ if model.code_values == 2 and entry.is_image_model:
     grid = manifold_grid(model, steps, codes=codes)
     common.show_mosaic([list(row) for row in grid], caption="each cell decodes one point of the 2-D code plane")
 
-if entry.card.get("architecture") == "vae" and entry.is_image_model:
+if entry.capabilities.generative and entry.is_image_model:
     generation.show(model, images, codes[index], index)

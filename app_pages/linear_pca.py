@@ -14,7 +14,7 @@ from studio.progress import result_cache
 def pretrained_linear():
     """A pretrained linear autoencoder of the point cloud from the picker's folder, or `None`."""
     for key, entry in models.available_models().items():
-        if not entry.trained_here and entry.card.get("architecture") == "linear" and entry.dataset_name == "points3d":
+        if not entry.trained_here and entry.capabilities.linear and entry.dataset_name == "points3d":
             return models.model_entry(key)
     return None
 

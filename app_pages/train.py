@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS, list_models, recipe
+from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS, capabilities, list_models, recipe
 from aecore.datasets import DATASETS, source_in_words
 from aecore.figures import latent_scatter, loss_curves
 from aecore.latent import project
@@ -37,11 +37,12 @@ architecture = left.selectbox("Architecture", IMAGE_MODELS, key="train_architect
 dataset_name = left.selectbox("Dataset", datasets, key="dataset")
 data = models.dataset(dataset_name)
 left.caption(f"{len(data.x_train):,} training images here: {source_in_words(data.source)}")
+map_code = capabilities(architecture).feature_map_code  # conv: a code_units layer may follow its map
 code_size = left.number_input("Code size (0 = the recipe's)", 0, 512, key="train_code_size",
                                help="for conv: the channels of the bottleneck map, whose code has 7 x 7 times as "
                                     "many values on 28 x 28 images")
 code_units = left.number_input("Conv: dense code layer (0 = none)", 0, 512, key="train_code_units",
-                               disabled=architecture != "conv",
+                               disabled=not map_code,
                                help="a real bottleneck: a dense layer of this many values after the conv map "
                                     "is the code")
 epochs = middle.slider("Epochs", 1, limits.max_epochs, key="train_epochs")
@@ -75,7 +76,7 @@ if start:
                        recipe(architecture, **compile_options), originals, add_noise(originals, noise, seed=0),
                        limits, code_sample=data.x_test[:LIVE_CODES], code_labels=data.y_test[:LIVE_CODES],
                        code_size=code_size or None, **compile_options,
-                       **({"code_units": code_units or None} if architecture == "conv" else {}))
+                       **({"code_units": code_units or None} if map_code else {}))
         st.rerun()
     except ValueError as error:
         st.error(f"Cannot start: {error}")

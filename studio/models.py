@@ -33,7 +33,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aecore import zoo
-from aecore.cards import is_photo
+from aecore.cards import card_capabilities, is_photo
 from aecore.datasets import DATASETS, load_dataset
 
 SESSION_PREFIX = "session:"
@@ -76,6 +76,11 @@ class ModelEntry:
     @property
     def is_photo_model(self):
         return is_photo(self.card)
+
+    @property
+    def capabilities(self):
+        """What the model's family can do (`aecore.cards.Capabilities`), from its card."""
+        return card_capabilities(self.card)
 
 
 @st.cache_resource(show_spinner="Loading a pretrained model…", max_entries=32)

@@ -1,9 +1,10 @@
-"""Card reading without TensorFlow: the code's shape in words, and model listings, for the app's first page."""
+"""Card reading without TensorFlow, for the app's first page: a family's capabilities, the code's shape in words,
+and model listings."""
 
 import subprocess
 import sys
 
-from aecore.cards import code_in_words, code_shape
+from aecore.cards import card_capabilities, code_in_words, code_shape, is_photo
 
 
 def test_code_shapes_from_the_card_alone():
@@ -15,10 +16,18 @@ def test_code_shapes_from_the_card_alone():
     assert code_in_words({"options": conv}) == "?"
 
 
+def test_capabilities_are_read_from_the_family_a_card_names():
+    assert is_photo({"architecture": "photo"}) and not is_photo({"architecture": "conv"}) and not is_photo(None)
+    assert card_capabilities({"architecture": "vae"}).generative
+    assert card_capabilities({"architecture": "linear"}).linear
+    assert not card_capabilities({"architecture": "dense"}).generative
+    assert not card_capabilities({"architecture": "not a family"}).photo
+
+
 def test_cards_and_model_listings_need_no_tensorflow(tmp_path):
     (tmp_path / "m.keras").write_bytes(b"")
     (tmp_path / "m.json").write_text('{"architecture": "dense"}')
-    script = ("import sys; from aecore import zoo, cards; "
+    script = ("import sys; from aecore import zoo, cards; assert cards.is_photo({'architecture': 'photo'}); "
               f"assert zoo.list_saved({str(tmp_path)!r})[0][2]['architecture'] == 'dense'; "
               "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout

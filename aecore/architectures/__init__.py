@@ -1,10 +1,12 @@
 """The model catalogue: every autoencoder family by name, and `build` to make a compiled one.
 
 Each entry pairs a model class (whose docstring is its recipe) with the optimizer, learning rate
-and loss of that recipe. `build` accepts overrides of any of them.
+and loss of that recipe, and with what the family can do (its `Capabilities`: a photo model, a
+generative one, ...), which the app asks instead of comparing family names. `build` accepts
+overrides of the recipe.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 
@@ -23,7 +25,7 @@ from aecore.architectures.photo import PhotoDenoiser
 from aecore.architectures.subclassed import SubclassedAutoencoder
 from aecore.architectures.tied import TiedAutoencoder
 from aecore.architectures.vae import VariationalAutoencoder
-from aecore.cards import code_in_words
+from aecore.cards import FAMILY_CAPABILITIES, Capabilities, capabilities, code_in_words
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 LOSSES = ("mse", "binary_crossentropy", "mae")
@@ -31,7 +33,7 @@ LOSSES = ("mse", "binary_crossentropy", "mae")
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    """One catalogue model: its class, a one-line description and its training recipe."""
+    """One catalogue model: its class, a one-line description, its training recipe and its capabilities."""
 
     model_class: type
     description: str
@@ -40,10 +42,13 @@ class CatalogueEntry:
     loss: str = "mse"
     decay_rate: float | None = None  # exponential learning-rate decay per `decay_steps`, if any
     decay_steps: int = 1000
-    data: str = "images"  # "images": trained on a dataset of small images; "photos": on photo patches
+    model_loss: str | None = None  # the loss the model adds itself (its own train step): `loss` does not change it
+    capabilities: Capabilities = Capabilities()  # its family's row of `FAMILY_CAPABILITIES`, set below
 
 
-CATALOGUE = {
+# Each entry gets its family's capabilities from `aecore.cards` (where cards read them without Keras):
+# a family without a row there fails here, at import.
+CATALOGUE = {name: replace(entry, capabilities=FAMILY_CAPABILITIES[name]) for name, entry in {
     "dense": CatalogueEntry(VanillaAutoencoder, "784 -> 64 -> 784, relu code, sigmoid output: the vanilla autoencoder"),
     "deep": CatalogueEntry(DeepAutoencoder, "784 -> 128 -> 64 -> 128 -> 784, relu inside, sigmoid out"),
     "sigmoid_deep": CatalogueEntry(
@@ -61,12 +66,12 @@ CATALOGUE = {
         ConvAutoencoder, "Conv-pool x2 -> Conv-upsample x2, sigmoid: the convolutional denoiser", loss="binary_crossentropy"
     ),
     "subclassed": CatalogueEntry(SubclassedAutoencoder, "a keras.Model subclass with its own GradientTape train_step"),
-    "vae": CatalogueEntry(VariationalAutoencoder, "variational: mean and log-variance, sampling, reconstruction + KL"),
+    "vae": CatalogueEntry(VariationalAutoencoder, "variational: mean and log-variance, sampling, reconstruction + KL",
+                          model_loss="reconstruction + KL"),
     "sparse": CatalogueEntry(SparseAutoencoder, "dense with an L1 activity penalty that makes the code sparse"),
-    "photo": CatalogueEntry(PhotoDenoiser, "residual U-Net for photos of any size, gray or colour: a blind denoiser",
-                            data="photos"),
-}
-IMAGE_MODELS = [name for name, entry in CATALOGUE.items() if entry.data == "images"]
+    "photo": CatalogueEntry(PhotoDenoiser, "residual U-Net for photos of any size, gray or colour: a blind denoiser"),
+}.items()}
+IMAGE_MODELS = [name for name, entry in CATALOGUE.items() if not entry.capabilities.photo]  # trained on small images
 
 
 def list_models():
@@ -86,7 +91,7 @@ def recipe(name, optimizer=None, learning_rate=None, loss=None, decay_rate=None,
     if decay_rate is None and optimizer == entry.optimizer:
         decay_rate = entry.decay_rate
     return {"optimizer": optimizer, "learning_rate": learning_rate or entry.learning_rate,
-            "loss": "reconstruction + KL" if name == "vae" else loss or entry.loss,
+            "loss": entry.model_loss or loss or entry.loss,
             "lr_decay_rate": decay_rate, "lr_decay_steps": (decay_steps or entry.decay_steps) if decay_rate else None}
 
 
@@ -113,8 +118,8 @@ def build(name, input_shape=(28, 28, 1), code_size=None, optimizer=None, learnin
         code_size: width of the code; `None` keeps the recipe's.
         optimizer: optimizer name; `None` keeps the recipe's.
         learning_rate: initial learning rate; `None` keeps the recipe's.
-        loss: `"mse"`, `"binary_crossentropy"` or `"mae"`; `None` keeps the recipe's (the `vae`
-            always uses its own reconstruction + KL loss).
+        loss: `"mse"`, `"binary_crossentropy"` or `"mae"`; `None` keeps the recipe's (a model with its
+            own loss, the `vae`'s reconstruction + KL, keeps that).
         decay_rate: multiply the learning rate by this every `decay_steps` optimizer steps;
             `None` keeps the recipe's schedule (only `sigmoid_deep` has one).
         decay_steps: steps per decay; `None` keeps the recipe's.
@@ -138,14 +143,15 @@ def compile_model(model, optimizer=None, learning_rate=None, loss=None, decay_ra
     Used by `build`, and to fine-tune a saved model with a new optimizer.
     """
     name = catalogue_name(model)
-    loss = loss or CATALOGUE[name].loss
+    entry = CATALOGUE[name]
+    loss = loss or entry.loss
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     chosen = recipe(name, optimizer, learning_rate, loss, decay_rate, decay_steps)
     model.compile(
         optimizer=make_optimizer(chosen["optimizer"], chosen["learning_rate"], chosen["lr_decay_rate"],
                                  chosen["lr_decay_steps"]),
-        loss=None if name == "vae" else loss,
+        loss=None if entry.model_loss else loss,
         jit_compile=jit_compile,
     )
     return model
@@ -154,6 +160,7 @@ def compile_model(model, optimizer=None, learning_rate=None, loss=None, decay_ra
 __all__ = [
     "Autoencoder",
     "CATALOGUE",
+    "Capabilities",
     "ConvAutoencoder",
     "IMAGE_MODELS",
     "PhotoDenoiser",
@@ -162,6 +169,7 @@ __all__ = [
     "SubclassedAutoencoder",
     "VariationalAutoencoder",
     "build",
+    "capabilities",
     "catalogue_name",
     "code_in_words",
     "compile_model",
