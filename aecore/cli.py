@@ -273,60 +273,15 @@ def command_train(args):
 
 
 def command_train_photo(args):
-    import keras
+    import dataclasses
 
-    from aecore.architectures import PhotoDenoiser, build
-    from aecore.photo_training import as_policy, gray_to_colour, grow, train_photo_denoiser, validation_crops
-    from aecore.degrade import DEFAULT_MIX
-    from aecore.photos import PatchSampler, find_photos, read_photo
-    from aecore.zoo import check_name, load_card, load_model, make_photo_card, save_model
+    from aecore.photo_training import PhotoStage, run_stage
 
-    name = check_name(args.name or ("photo_gray" if args.channels == 1 else "photo_color"))
     writable_folder(args.out)
-    files = find_photos(args.photos)
-    held_out = find_photos(args.photos, validation=True)
-    print(f"reading {len(files)} training and {len(held_out)} validation photos", file=sys.stderr)
-    photos = [read_photo(path, args.channels) for path in files]
-    validation = validation_crops([read_photo(path, args.channels, max_side=1024) for path in held_out])
-    keras.utils.set_random_seed(args.seed)
-    keras.mixed_precision.set_global_policy(args.precision)
-    prior = {}
-    if args.init:
-        model, prior = load_model(args.init), load_card(args.init)
-        if not isinstance(model, PhotoDenoiser):
-            raise ValueError(f"{args.init} is not a photo model")
-        if args.option:  # a bigger model that starts out computing what the saved one does
-            model = grow(model, **dict(args.option))
-        if model.example_shape[-1] == 1 and args.channels == 3:  # a colour model grown from a gray one
-            model, prior = gray_to_colour(model), {**prior, "grown_from_gray": args.init.name}
-        elif model.example_shape[-1] != args.channels:
-            raise ValueError(f"{args.init} is not a {args.channels}-channel photo model")
-        model = as_policy(model, args.precision)
-    else:
-        model = build("photo", input_shape=(None, None, args.channels), **dict(args.option))
-    sampler = PatchSampler(photos, args.patch_size, args.batch_size, args.steps, args.max_sigma, args.scales,
-                           args.clip_fraction, args.detail_bias, args.equalize_sigmas, args.jpeg_fraction,
-                           mix=DEFAULT_MIX if args.mix else None, seed=args.seed + len(prior.get("stages", [])),
-                           workers=args.workers, use_multiprocessing=args.workers > 1,
-                           max_queue_size=4 * args.workers)
-    stage = {key: getattr(args, key) for key in ("epochs", "steps", "batch_size", "patch_size", "learning_rate",
-                                                 "max_sigma", "scales", "clip_fraction", "detail_bias", "equalize_sigmas",
-                                                 "jpeg_fraction", "precision", "seed", "minutes", "workers")}
-    if args.mix:
-        stage["mix"] = DEFAULT_MIX.as_card()
-    if args.init and args.option:
-        stage["grown"] = dict(args.option)
-    started = time.perf_counter()
-
-    def save(history):
-        done = dict(stage, epochs=len(history), seconds=round(time.perf_counter() - started, 1),
-                    patches=len(history) * args.steps * args.batch_size, init=args.init.name if args.init else None)
-        card = make_photo_card(model, files, prior, done, history)
-        save_model(as_policy(model, "float32"), args.out, name, card)
-
-    train_photo_denoiser(model, sampler, args.epochs, args.learning_rate, validation, save,
-                         log=lambda line: print(line, file=sys.stderr, flush=True), minutes=args.minutes)
-    print(f"saved {args.out / (name + '.keras')}", file=sys.stderr)
+    stage = PhotoStage(**{key.name: getattr(args, key.name) for key in dataclasses.fields(PhotoStage)
+                          if key.name != "options"}, options=dict(args.option))
+    path = run_stage(stage, args.out, args.name, args.photos, log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(f"saved {path}", file=sys.stderr)
 
 
 def command_evaluate(args):

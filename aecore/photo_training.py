@@ -8,6 +8,8 @@ card, atomically. A stage that is cut off keeps its last epoch; the next stage r
 
 import math
 import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -217,3 +219,108 @@ def train_photo_denoiser(model, sampler, epochs, learning_rate, validation=(), s
     model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
     model.fit(sampler, epochs=epochs, verbose=0, callbacks=callbacks)
     return checkpoint.history
+
+
+# What a stage's card records of its settings, in this order (channels, init and options are recorded elsewhere).
+RECORDED = ("epochs", "steps", "batch_size", "patch_size", "learning_rate", "max_sigma", "scales", "clip_fraction",
+            "detail_bias", "equalize_sigmas", "jpeg_fraction", "precision", "seed", "minutes", "workers")
+
+
+@dataclass(frozen=True)
+class PhotoStage:
+    """One training stage of a photo denoiser: the settings of `python -m aecore train-photo`.
+
+    `init` resumes from a saved photo model and its card (a gray one may start a colour model);
+    `options` are constructor options (`widths`, `blocks`, ...): a new model's, or with `init` the
+    bigger model `grow` makes of the saved one. `mix="camera"` draws each patch's noise from
+    `aecore.degrade.DEFAULT_MIX` instead of white Gaussian noise. The rest are `PatchSampler`'s and
+    `train_photo_denoiser`'s.
+    """
+
+    channels: int = 1
+    epochs: int = 10
+    steps: int = 500
+    batch_size: int = 16
+    patch_size: int = 48
+    learning_rate: float = 1e-3
+    max_sigma: float = 55.0
+    scales: tuple = (0.15, 0.5)
+    clip_fraction: float = 0.5
+    detail_bias: float = 0.5
+    equalize_sigmas: bool = False
+    jpeg_fraction: float = 0.0
+    mix: str | None = None
+    precision: str = "float32"
+    seed: int = 0
+    minutes: float | None = None
+    workers: int = 1
+    init: Path | None = None
+    options: dict = field(default_factory=dict)
+
+    def record(self):
+        """The stage as its card lists it, before it has run."""
+        from aecore.degrade import DEFAULT_MIX
+
+        settings = asdict(self)
+        row = {key: list(settings[key]) if key == "scales" else settings[key] for key in RECORDED}
+        if self.mix:
+            row["mix"] = DEFAULT_MIX.as_card()
+        if self.init and self.options:
+            row["grown"] = dict(self.options)
+        return row
+
+
+def starting_model(stage):
+    """The model a stage trains, under its precision, and the card it continues (`{}` for a new model)."""
+    from aecore.architectures import PhotoDenoiser, build
+    from aecore.zoo import load_card, load_model
+
+    if not stage.init:
+        return build("photo", input_shape=(None, None, stage.channels), **stage.options), {}
+    init = Path(stage.init)
+    model, prior = load_model(init), load_card(init)
+    if not isinstance(model, PhotoDenoiser):
+        raise ValueError(f"{init} is not a photo model")
+    if stage.options:  # a bigger model that starts out computing what the saved one does
+        model = grow(model, **stage.options)
+    if model.example_shape[-1] == 1 and stage.channels == 3:  # a colour model grown from a gray one
+        model, prior = gray_to_colour(model), {**prior, "grown_from_gray": init.name}
+    elif model.example_shape[-1] != stage.channels:
+        raise ValueError(f"{init} is not a {stage.channels}-channel photo model")
+    return as_policy(model, stage.precision), prior
+
+
+def run_stage(stage, out, name=None, folders=None, log=print):
+    """Train one `PhotoStage` on the photos in `folders` (default: `aecore.photos.photo_dirs`).
+
+    After every epoch the model is validated and saved to `out/NAME.keras` with a card that adds this
+    stage to the ones before it, so a stage cut off keeps its last epoch. Returns the saved path.
+    """
+    from aecore.degrade import DEFAULT_MIX
+    from aecore.photos import PatchSampler, find_photos, read_photo
+    from aecore.zoo import check_name, make_photo_card, save_model
+
+    name = check_name(name or ("photo_gray" if stage.channels == 1 else "photo_color"))
+    out = Path(out)
+    files, held_out = find_photos(folders), find_photos(folders, validation=True)
+    log(f"reading {len(files)} training and {len(held_out)} validation photos")
+    photos = [read_photo(path, stage.channels) for path in files]
+    validation = validation_crops([read_photo(path, stage.channels, max_side=1024) for path in held_out])
+    keras.utils.set_random_seed(stage.seed)
+    keras.mixed_precision.set_global_policy(stage.precision)
+    model, prior = starting_model(stage)
+    sampler = PatchSampler(photos, stage.patch_size, stage.batch_size, stage.steps, stage.max_sigma, stage.scales,
+                           stage.clip_fraction, stage.detail_bias, stage.equalize_sigmas, stage.jpeg_fraction,
+                           mix=DEFAULT_MIX if stage.mix else None, seed=stage.seed + len(prior.get("stages", [])),
+                           workers=stage.workers, use_multiprocessing=stage.workers > 1,
+                           max_queue_size=4 * stage.workers)
+    record, started = stage.record(), time.perf_counter()
+
+    def save(history):
+        done = dict(record, epochs=len(history), seconds=round(time.perf_counter() - started, 1),
+                    patches=len(history) * stage.steps * stage.batch_size,
+                    init=Path(stage.init).name if stage.init else None)
+        save_model(as_policy(model, "float32"), out, name, make_photo_card(model, files, prior, done, history))
+
+    train_photo_denoiser(model, sampler, stage.epochs, stage.learning_rate, validation, save, log, stage.minutes)
+    return out / f"{name}.keras"

@@ -215,3 +215,13 @@ def test_a_stage_given_minutes_stops_when_the_next_epoch_would_not_fit(photo_dir
     history = train_photo_denoiser(model, sampler, epochs=50, learning_rate=1e-3, minutes=0.05, log=lambda line: None)
     assert 1 <= len(history) < 50  # three seconds: the first epoch (with its compilation) is most of them
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) < 1e-3
+
+
+def test_a_stage_records_its_settings_as_the_card_lists_them():
+    from aecore.photo_training import RECORDED, PhotoStage
+
+    plain = PhotoStage(channels=3, scales=(0.15, 1.0)).record()
+    assert list(plain) == list(RECORDED) and plain["scales"] == [0.15, 1.0] and "mix" not in plain
+    camera = PhotoStage(mix="camera", init="photo_color.keras", options={"blocks": 3}).record()
+    assert camera["mix"]["camera"] > 0 and camera["grown"] == {"blocks": 3}
+    assert "grown" not in PhotoStage(options={"blocks": 3}).record()  # a new model is built with them, not grown
