@@ -26,9 +26,11 @@ OVERLAP = 64  # pixels shared by neighbouring tiles, blended linearly
 
 
 def is_photo_model(model):
-    """Whether `model` is fully convolutional (takes any image size), as the `photo` family is."""
-    shape = getattr(model, "example_shape", ())
-    return len(shape) == 3 and shape[0] is None
+    """Whether `model` is a photo model (full size, any shape): its family's capability, as `aecore.cards.is_photo`
+    decides it for a card."""
+    from aecore.cards import capabilities
+
+    return capabilities(getattr(model, "family", None)).photo
 
 
 GRAY_MODEL = "photo_gray"  # the shipped model gray pictures go to, whichever photo model was named
