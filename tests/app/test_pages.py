@@ -12,12 +12,11 @@ from streamlit.testing.v1 import AppTest
 from aecore.datasets import load_dataset
 from aecore.images import MAX_REQUEST_IMAGES
 from aecore.noise import add_noise
+from app_pages import PAGES
 from tests.app.conftest import APP, start_training, training_run, wait_for_training
 from tests.conftest import png_bytes
 
-PAGES = ["app_pages/home.py", "app_pages/train.py", "app_pages/latent.py", "app_pages/reconstructions.py", "app_pages/denoise.py",
-         "app_pages/anomaly.py", "app_pages/search.py",
-         "app_pages/completion.py", "app_pages/linear_pca.py"]
+SCRIPTS = [page.script for page in PAGES]  # every page, in the navigation's order
 
 
 def open_app(page=None, query=None, timeout=120):
@@ -43,7 +42,13 @@ def assert_clean(at):
     assert not at.error, [e.value for e in at.error]
 
 
-@pytest.mark.parametrize("page", PAGES)
+def test_the_page_list_holds_every_script_in_app_pages_once():
+    scripts = [f"app_pages/{path.name}" for path in (Path(APP).parent / "app_pages").glob("*.py") if path.name != "__init__.py"]
+    assert sorted(SCRIPTS) == sorted(scripts)
+    assert [page.default for page in PAGES].count(True) == 1
+
+
+@pytest.mark.parametrize("page", SCRIPTS)
 def test_every_page_runs_without_errors(app_env, page):
     at = open_app(page)
     assert_clean(at)
@@ -53,7 +58,7 @@ def test_every_page_runs_without_errors(app_env, page):
 def test_every_page_handles_a_points_model(app_env):
     at = open_app()
     at.sidebar.selectbox(key="model").set_value("c_points_linear").run()
-    for page in PAGES:
+    for page in SCRIPTS:
         at.switch_page(page).run()
         assert_clean(at)
 

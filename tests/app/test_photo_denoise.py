@@ -5,7 +5,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from tests.app.test_pages import PAGES, assert_clean, open_app
+from app_pages import PAGES
+from tests.app.test_pages import assert_clean, open_app
 
 PHOTO = "d_photo_color"
 
@@ -123,7 +124,7 @@ def test_pages_without_a_photo_view_point_to_the_denoise_page(app_env):
     assert_clean(at)
     assert any("denoised:" in caption for image in at.image for caption in image.captions)  # Home's sample
     for page in PAGES:
-        at.switch_page(page).run()
+        at.switch_page(page.script).run()
         assert_clean(at)
     at.switch_page("app_pages/latent.py").run()
     assert any("photo denoiser" in info.value for info in at.info)
@@ -319,6 +320,28 @@ def test_a_batch_job_stops_at_the_next_photo_and_keeps_what_it_did(tmp_path, mon
     assert "2 of 5 photos denoised · stopped after" in job.progress_line()
     with zipfile.ZipFile(io.BytesIO(job.zip_bytes())) as result:
         assert len(result.namelist()) == 2
+
+
+def test_a_batch_job_takes_more_pixels_than_one_request_and_lets_go_of_the_upload(tmp_path, monkeypatch):
+    # 20 phone photos of 12 megapixels come to 240 of a request's 268; a zip of 30 smaller JPEGs once
+    # had every photo past 268 refused, though the job holds one photo at a time.
+    import threading
+
+    import aecore.images
+    from aecore.images import REQUEST_PIXELS
+    from aecore.zoo import load_model
+    from studio.photo_jobs import PhotoJob
+    from tests.conftest import save_photo_model
+
+    save_photo_model(tmp_path, "colour", channels=3)
+    count = REQUEST_PIXELS // (4096 * 4096) + 1
+    monkeypatch.setattr(aecore.images, "declared_size", lambda data: (4096, 4096))  # each says 16.8 megapixels
+    files = [(f"p{index}.png", photo_bytes(16, 16, noise=0.05)) for index in range(count)]
+    job = PhotoJob(files, load_model(tmp_path / "colour.keras"), "colour", tmp_path / "out.zip", count,
+                   threading.BoundedSemaphore(1), 1 << 20)
+    job.run()
+    assert job.status == "done" and not job.problems and len(job.finished) == count
+    assert job.files == []  # the visitor keeps the job (thumbnails, the zip on disk), not the uploaded bytes
 
 
 def test_a_link_keeps_add_noise_first_its_sigma_and_seed(app_env):
