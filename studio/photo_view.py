@@ -18,7 +18,7 @@ from aecore.cards import is_photo
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
 from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
-from studio import models, settings
+from studio import models, settings, visitors
 from studio import uploads as upload_path
 from studio.limits import photo_denoising_slots, photo_limits
 from studio.links import query_default, share
@@ -227,7 +227,7 @@ def render(picked):
     share(photo_add_noise=1 if add_noise_first else None, photo_sigma=sigma if add_noise_first else None,
           photo_seed=int(seed) if add_noise_first else None)
     files = [(upload.name, upload.getvalue()) for upload in uploads]
-    job = models.current_visitor().photo_job
+    job = visitors.current_visitor().photo_job
     if files:
         count, pixels = survey(files)
         if count > limits.kept or pixels > limits.request_pixels:
@@ -293,7 +293,7 @@ def show_results(results):
 
 def batch_job(files, picked, count, limits):
     """This visitor's batch job for `files`: the one already under way for them, or a new one started now."""
-    visitor = models.current_visitor()
+    visitor = visitors.current_visitor()
     digest = hashlib.sha1()
     for name, data in files:
         digest.update(name.encode() + hashlib.sha1(data).digest())
@@ -321,7 +321,7 @@ def show_job(job):
 
 @st.fragment(run_every=1.0)
 def poll_job():
-    job = models.current_visitor().photo_job
+    job = visitors.current_visitor().photo_job
     if job is None:
         return
     if job.over:

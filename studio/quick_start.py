@@ -5,7 +5,7 @@ import streamlit as st
 from aecore import zoo
 from aecore.architectures import recipe
 from aecore.training import TrainConfig, train
-from studio import models
+from studio import models, visitors
 from studio.runs import SCORED_TEST_IMAGES
 
 QUICK_CONFIG = TrainConfig(epochs=5, batch_size=64, seed=0)
@@ -22,7 +22,7 @@ def quick_start():
                                              f"loss {progress.logs.get('loss', float('nan')):.4f}")
 
     result = train("dense", data, QUICK_CONFIG, on_progress=report, code_size=32, **QUICK_OPTIONS)
-    path = zoo.save_trained(result, data, QUICK_CONFIG, models.session_dir(), "quick_dense_mnist",
+    path = zoo.save_trained(result, data, QUICK_CONFIG, visitors.session_dir(), "quick_dense_mnist",
                             recipe("dense", **QUICK_OPTIONS), test_examples=SCORED_TEST_IMAGES)
     models.add_session_model(result.model, path)
     bar.empty()

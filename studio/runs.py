@@ -1,6 +1,6 @@
 """The life of this visitor's training run: started from the Train page, kept when it ends, on any page.
 
-The run belongs to the visitor (see `studio.models`), not to the browser session, so a reload or a
+The run belongs to the visitor (see `studio.visitors`), not to the browser session, so a reload or a
 new tab during a run shows it going on and collects its model when it ends.
 
 The run trains, scores and saves its model on its own thread (`aecore.training.TrainingJob` with a
@@ -19,7 +19,8 @@ import numpy as np
 
 from aecore import zoo
 from studio.limits import page_activity
-from studio.models import add_session_model, current_visitor, session_dir
+from studio.models import add_session_model
+from studio.visitors import current_visitor, session_dir
 
 if TYPE_CHECKING:  # every page collects finished runs; TensorFlow loads only when one starts
     from aecore.training import TrainingJob

@@ -31,7 +31,7 @@ def start_training(architecture="dense", epochs=2, count=500, noise="none", leve
 
 def training_run(at):
     """The `TrainingRun` of the visitor that `at` is, or `None`."""
-    from studio.models import visitor_store
+    from studio.visitors import visitor_store
 
     return visitor_store().visitors[at.session_state["visitor_id"]].run
 

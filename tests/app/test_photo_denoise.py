@@ -277,7 +277,7 @@ def test_a_zip_of_more_photos_than_a_view_holds_is_denoised_whole_in_the_backgro
         time.sleep(0.5)
         at.run()
     assert_clean(at)
-    from studio.models import visitor_store
+    from studio.visitors import visitor_store
 
     job = next(v.photo_job for v in visitor_store().visitors.values() if v.photo_job is not None)
     assert job.status == "done" and len(job.finished) == 8
