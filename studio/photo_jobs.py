@@ -3,12 +3,16 @@
 An upload with more photos than one page view holds (`studio.limits.PhotoLimits`) becomes a job
 instead of being cut short: a thread reads one photo at a time, denoises it (taking a slot of the
 server's photo denoising like a page view does), appends the PNG to a zip on disk and keeps only a
-thumbnail, so memory stays at about one photo whatever the number. The job belongs to the visitor
-(`studio.models`), so a page switch or a reload finds it again; it stops at the next photo when asked.
+thumbnail, so memory stays at about one photo whatever the number. Photos are read under a request's
+caps on images, but not on the pixels of them all together: those bound what one page view holds at
+once, and a job holds one photo at a time. The job belongs to the visitor (`studio.models`), so a page
+switch or a reload finds it again; it stops at the next photo when asked, and lets go of the uploaded
+bytes when it ends.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import zipfile
@@ -32,7 +36,7 @@ class Finished:
 class PhotoJob:
     """Denoise every photo of `files` with `model` into the zip at `path`; start it with `start()`."""
 
-    files: list  # (name, bytes) as uploaded
+    files: list  # (name, bytes) as uploaded; emptied when the job ends
     model: object
     model_name: str
     path: Path
@@ -94,7 +98,7 @@ class PhotoJob:
 
         try:
             self.status = "running"
-            budget = RequestBudget()
+            budget = RequestBudget(pixels=sys.maxsize)  # one photo at a time: their sum costs time, not memory
             for name, data in self.files:
                 for item in read_upload(name, data, color=True, max_pixels=self.photo_pixels, budget=budget):
                     if self.stop_event.is_set():
@@ -118,5 +122,6 @@ class PhotoJob:
             self.status = "failed"
         finally:
             self.current, self.ended = None, time.monotonic()
+            self.files = []  # the upload's bytes (up to 50 MB); the visitor keeps the job, not them
             if self.status != "failed":
                 self.status = "stopped" if self.stop_event.is_set() else "done"

@@ -322,6 +322,28 @@ def test_a_batch_job_stops_at_the_next_photo_and_keeps_what_it_did(tmp_path, mon
         assert len(result.namelist()) == 2
 
 
+def test_a_batch_job_takes_more_pixels_than_one_request_and_lets_go_of_the_upload(tmp_path, monkeypatch):
+    # A page view's budget of 268 megapixels is 22 photos of 12; a 50 MB zip can hold more, and the
+    # job refused every photo past the budget, though it holds one photo at a time.
+    import threading
+
+    import aecore.images
+    from aecore.images import REQUEST_PIXELS
+    from aecore.zoo import load_model
+    from studio.photo_jobs import PhotoJob
+    from tests.conftest import save_photo_model
+
+    save_photo_model(tmp_path, "colour", channels=3)
+    count = REQUEST_PIXELS // (4096 * 4096) + 1
+    monkeypatch.setattr(aecore.images, "declared_size", lambda data: (4096, 4096))  # each says 16.8 megapixels
+    files = [(f"p{index}.png", photo_bytes(16, 16, noise=0.05)) for index in range(count)]
+    job = PhotoJob(files, load_model(tmp_path / "colour.keras"), "colour", tmp_path / "out.zip", count,
+                   threading.BoundedSemaphore(1), 1 << 20)
+    job.run()
+    assert job.status == "done" and not job.problems and len(job.finished) == count
+    assert job.files == []  # the visitor keeps the job (thumbnails, the zip on disk), not the uploaded bytes
+
+
 def test_a_link_keeps_add_noise_first_its_sigma_and_seed(app_env):
     at = open_photo_page()
     at.toggle(key="photo_add_noise").set_value(True).run()
