@@ -123,7 +123,7 @@ def reason(error):
     return str(error) or type(error).__name__
 
 
-def denoise_folder(model, input_dir, output_dir, noise_sigma=None, noise=None, seed=0, digit_style=True,
+def denoise_folder(model, input_dir, output_dir, noise=None, seed=0, digit_style=True,
                    ensemble=False, overwrite=False, workers=None, batch_size=DIGIT_BATCH, on_progress=None,
                    on_failure=None, on_note=None, every_seconds=0.25, strength=1.0, colour_strength=None,
                    keep_gps=False):
@@ -132,7 +132,7 @@ def denoise_folder(model, input_dir, output_dir, noise_sigma=None, noise=None, s
     Args:
         model: an image model, as for `aecore.denoise.denoise`.
         input_dir, output_dir: folders; `output_dir` is created (see `plan` for the names).
-        noise_sigma, noise, seed, digit_style, ensemble: as for `aecore.denoise.denoise`, the same
+        noise, seed, digit_style, ensemble: as for `aecore.denoise.denoise`, the same
             for every file (so each output equals what one `denoise` call on that file gives).
         overwrite: denoise files whose output exists too, instead of skipping them.
         workers: reader threads, and as many writer threads (default: 2-4, by the CPU count).
@@ -148,7 +148,7 @@ def denoise_folder(model, input_dir, output_dir, noise_sigma=None, noise=None, s
     """
     if len(getattr(model, "example_shape", ())) != 3:
         raise ValueError(f"the model takes vectors of shape {model.example_shape}, not images")
-    options = dict(noise_sigma=noise_sigma, noise=noise, seed=seed, digit_style=digit_style)
+    options = dict(noise=noise, seed=seed, digit_style=digit_style)
     prepare(model, _blank(model), **{**options, "digit_style": False})  # a bad setting fails once, here
     tasks, report = plan(input_dir, output_dir, overwrite)
     Path(output_dir).mkdir(parents=True, exist_ok=True)

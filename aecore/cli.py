@@ -339,7 +339,7 @@ def command_denoise_folder(args, model):
         print(f"\r\033[K{line}", file=sys.stderr, flush=True)
 
     try:
-        denoise_folder(model, args.input, args.output, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
+        denoise_folder(model, args.input, args.output, noise=args.noise, seed=args.seed,
                        digit_style=not args.no_digit_prep, ensemble=args.best, overwrite=args.overwrite,
                        strength=args.strength, colour_strength=args.colour_strength, keep_gps=args.keep_gps,
                        workers=args.workers, on_progress=progress,
@@ -388,6 +388,7 @@ def denoise_paths(args):
 def command_denoise(args):
     from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
     from aecore.images import ImageError, decode_file, read_metadata, to_jpeg, to_png
+    from aecore.noise import Noise
 
     args.model_path, args.input, args.output = denoise_paths(args)
     for value in (args.strength, args.colour_strength):
@@ -403,6 +404,8 @@ def command_denoise(args):
         raise ValueError("photo models take --sigma (0-255 scale), not --noise")
     if not photo and args.sigma is not None:
         raise ValueError("digit models take --noise KIND:LEVEL (for example gaussian:0.4), not --sigma")
+    if photo:  # one description of the added noise from here on: a sigma of 25 is gaussian:0.098
+        args.noise = Noise.from_sigma(args.sigma)
     if args.input.is_dir():
         return command_denoise_folder(args, model)
     data = args.input.read_bytes()
@@ -411,7 +414,7 @@ def command_denoise(args):
         raise ImageError(item.error)
     if photo and item.note:
         print(f"note: {item.note}", file=sys.stderr)
-    result = denoise(model, item.image, noise_sigma=args.sigma, noise=args.noise, seed=args.seed,
+    result = denoise(model, item.image, noise=args.noise, seed=args.seed,
                      digit_style=not args.no_digit_prep, ensemble=args.best,
                      on_progress=lambda done: print(f"\rdenoising {done:4.0%}", end="", file=sys.stderr) if photo else None)
     output = result.output

@@ -274,30 +274,27 @@ class Prepared:
     model: object = None  # the model to run: the one asked for, or for a gray photo the gray model
 
 
-def prepare(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True):
+def prepare(model, image, noise=None, seed=0, digit_style=True):
     """Step one of `denoise` (see it for the arguments): channels matched, digits prepared, noise added.
 
     It needs no model call, so a folder run does it on reader threads while the model works.
     Raises `ValueError` (an `ImageError` for a blank digit) for an image or setting it cannot use.
     """
-    from aecore.noise import add_noise
+    from aecore.noise import Noise, add_noise
 
     started, notes = time.perf_counter(), []
+    noise = Noise.parse(noise) if isinstance(noise, str) else noise
     if is_photo_model(model):
-        if noise is not None:
-            raise ValueError("photo models take noise_sigma (0-255), not a noise kind")
-        if noise_sigma is not None and not 0 <= noise_sigma <= 255:
-            raise ValueError(f"noise sigma must be between 0 and 255, got {noise_sigma}")
+        if noise is not None and noise.kind != "gaussian":
+            raise ValueError(f"photo models take Gaussian noise (a sigma on the 0-255 scale), not {noise.kind}")
         model, routed = photo_model_for(model, image)
         notes += [routed] if routed else []
         channels = model.example_shape[-1]
         if channels == 1 and not is_gray(image):
             notes.append("this gray model turned the colour photo gray; pick a colour photo model to keep colour")
         reference = match_channels(image, channels)
-        noisy = add_gaussian_noise(reference, noise_sigma, seed) if noise_sigma else reference
+        noisy = add_gaussian_noise(reference, noise.sigma, seed) if noise and noise.level else reference
     else:
-        if noise_sigma is not None:
-            raise ValueError("digit models take a noise kind and level (for example gaussian:0.4), not noise_sigma")
         reference = prepare_for_model(match_channels(image, 1)[..., 0], model.example_shape, digit_style)
         noisy = add_noise(reference[np.newaxis], noise, seed=seed)[0]
     sigma = estimate_sigma(noisy) * 255
@@ -321,7 +318,7 @@ def run_prepared(model, prepared, on_progress=None, ensemble=False):
             for item, output in zip(prepared, outputs)]
 
 
-def denoise(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True, on_progress=None, ensemble=False):
+def denoise(model, image, noise=None, seed=0, digit_style=True, on_progress=None, ensemble=False):
     """Denoise one decoded image with any image model; the single entry point of the page and the CLI.
 
     It is `prepare` then `run_prepared`; a folder run calls the two apart, on different threads.
@@ -329,13 +326,13 @@ def denoise(model, image, noise_sigma=None, noise=None, seed=0, digit_style=True
     Args:
         model: a photo model (full resolution, tiled) or a digit / clothing model (MNIST-style).
         image: the decoded upload, H x W or H x W x 3, values in [0, 1].
-        noise_sigma: photo models: add Gaussian noise of this sigma (0-255 scale) first, clipped to
-            8 bits as a real photo is, to compare the output with the clean upload.
-        noise: digit models: add this `Noise` (or "gaussian:0.4"-style text) to the prepared image first.
+        noise: add this `aecore.noise.Noise` (or "gaussian:0.4"-style text) first, to compare the output
+            with the clean upload. Photo models take Gaussian noise only (`Noise.from_sigma(25)` for a
+            sigma on the 0-255 scale), clipped to 8 bits as a real photo is.
         seed: seed of the added noise.
         digit_style: digit models: prepare the upload MNIST-style (else just resize).
         on_progress: called with the fraction done, for photo models.
         ensemble: photo models: average the eight flips and turns (better, 8x slower; `run_ensemble`).
     """
-    prepared = prepare(model, image, noise_sigma, noise, seed, digit_style)
+    prepared = prepare(model, image, noise, seed, digit_style)
     return run_prepared(model, [prepared], on_progress, ensemble)[0]

@@ -7,12 +7,17 @@ in single pixels.
 One implementation serves both uses: `add_noise` draws from TensorFlow's stateless random ops, so
 with a fixed seed it repeats exactly (evaluation, the app's sliders), and the training pipeline
 calls it with a fresh seed per batch. Every result is clipped to [0, 1].
+
+`Noise` is the one description of added noise for digits and photos alike: a kind and a level on
+the image's [0, 1] scale. Photographers give Gaussian noise as a sigma on the 0-255 scale (the photo
+page's slider, the CLI's `--sigma`): `Noise.from_sigma(25)` is `Noise("gaussian", 25 / 255)`, and
+`noise.sigma` gives it back. Digit models apply it here, in TensorFlow; photo models take Gaussian
+noise only, added in NumPy and rounded to 8 bits as a real upload is (`aecore.denoise.prepare`).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-import tensorflow as tf
 
 # The largest level each kind accepts, with what the level means.
 NOISE_KINDS = {
@@ -25,7 +30,7 @@ NOISE_KINDS = {
 
 @dataclass(frozen=True)
 class Noise:
-    """A kind of noise and its level, for example `Noise("gaussian", 0.4)`."""
+    """A kind of noise and its level on the [0, 1] image scale, for example `Noise("gaussian", 0.4)`."""
 
     kind: str
     level: float
@@ -53,12 +58,28 @@ class Noise:
                 raise ValueError(f"noise level in {text!r} is not a number") from None
             raise
 
+    @classmethod
+    def from_sigma(cls, sigma):
+        """Gaussian noise of standard deviation `sigma` on the 0-255 scale (`None` or 0: no noise)."""
+        if sigma is None or sigma == 0:
+            return None
+        if not 0 <= sigma <= 255:
+            raise ValueError(f"noise sigma must be between 0 and 255, got {sigma}")
+        return cls("gaussian", sigma / 255)
+
+    @property
+    def sigma(self):
+        """The level on the 0-255 scale (for Gaussian noise, its sigma as photographers give it)."""
+        return self.level * 255
+
     def __str__(self):
         return f"{self.kind}:{self.level:g}"
 
 
 def corrupt(x, noise, seed):
     """`x` with `noise` applied, as a tensor; `seed` is a stateless seed (a shape-[2] int tensor)."""
+    import tensorflow as tf
+
     x = tf.convert_to_tensor(x, tf.float32)
     if noise is None or noise.level == 0:
         return x
@@ -77,6 +98,8 @@ def corrupt(x, noise, seed):
 
 def random_rectangles(shape, level, seed):
     """A boolean mask of `shape` (N x H x W x C): one rectangle per image, each side up to `level` of the image's."""
+    import tensorflow as tf
+
     if shape.shape[0] != 4:
         raise ValueError("block noise hides rectangles of images (N x H x W x C), not of vectors")
     draws = tf.random.stateless_uniform(tf.stack([shape[0], 4]), seed)
@@ -98,6 +121,8 @@ def add_noise(x, noise, seed=0):
 
     `noise` is a `Noise`, a string such as `"gaussian:0.4"`, or `None` for no noise.
     """
+    import tensorflow as tf
+
     if isinstance(noise, str) or noise is None:
         noise = Noise.parse(noise)
     return corrupt(np.asarray(x, np.float32), noise, tf.constant([int(seed), 0], tf.int64)).numpy()

@@ -16,6 +16,7 @@ import streamlit as st
 
 from aecore.cards import is_photo
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
+from aecore.noise import Noise
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
 from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
 from studio import models, settings, visitors
@@ -94,7 +95,7 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
             slots.acquire()
         try:
             bar.progress(0.0, text=f"Denoising {plain(item.name)} with {entry.key}…")
-            result = denoise(entry.model, item.image, noise_sigma=sigma or None, seed=seed, ensemble=ensemble,
+            result = denoise(entry.model, item.image, noise=Noise.from_sigma(sigma), seed=seed, ensemble=ensemble,
                              on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
         finally:
             slots.release()
@@ -395,7 +396,7 @@ def sample_crop(key, sigma=25, size=256):
     entry = models.model_entry(key)
     image = sample_photo().image
     top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
-    result = denoise(entry.model, image[top : top + size, left : left + size], noise_sigma=sigma, seed=0)
+    result = denoise(entry.model, image[top : top + size, left : left + size], noise=Noise.from_sigma(sigma), seed=0)
     return result.reference, result.noisy, result.output, result.scores()
 
 

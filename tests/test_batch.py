@@ -6,6 +6,7 @@ import pytest
 from aecore.batch import denoise_folder, plan
 from aecore.denoise import denoise
 from aecore.images import load_image, to_png
+from aecore.noise import Noise
 from tests.test_cli import run
 
 
@@ -101,11 +102,11 @@ def test_photo_models_write_each_photo_at_full_size_in_colour(pretrained_dir, tm
     photo = np.stack([0.5 + 0.3 * np.sin(x * (c + 1) + y) for c in range(3)], -1)
     (source / "wide.png").write_bytes(to_png(photo))
     (source / "tall.png").write_bytes(to_png(photo.transpose(1, 0, 2)))
-    report = denoise_folder(model, source, tmp_path / "out", noise_sigma=20, seed=1)
+    report = denoise_folder(model, source, tmp_path / "out", noise=Noise.from_sigma(20), seed=1)
     assert report.written == 2 and not report.failures
     output = load_image((tmp_path / "out" / "tall.png").read_bytes(), color=True)
     assert output.shape == (70, 40, 3)
-    alone = denoise(model, load_image((source / "tall.png").read_bytes(), color=True), noise_sigma=20, seed=1)
+    alone = denoise(model, load_image((source / "tall.png").read_bytes(), color=True), noise=Noise.from_sigma(20), seed=1)
     np.testing.assert_allclose(output, alone.output, atol=1.5 / 255)
 
 

@@ -12,6 +12,7 @@ from aecore.denoise import (
     is_photo_model,
     match_channels,
 )
+from aecore.noise import Noise
 
 
 @pytest.fixture(scope="module")
@@ -71,14 +72,16 @@ def test_match_channels_and_clipped_noise():
 
 def test_photo_models_keep_colour_and_size_and_score_added_noise(photo_model):
     image = smooth_photo(40, 60)
-    result = denoise(photo_model, image, noise_sigma=25, seed=0)
+    result = denoise(photo_model, image, noise=Noise.from_sigma(25), seed=0)
     assert is_photo_model(photo_model)
     assert result.output.shape == result.reference.shape == (40, 60, 3)
     np.testing.assert_array_equal(result.reference, image)
     assert 15 < result.estimated_sigma < 35
     assert set(result.scores()) == {"psnr", "ssim", "noisy_psnr", "noisy_ssim"}
     with pytest.raises(ValueError, match="between 0 and 255"):
-        denoise(photo_model, image, noise_sigma=300)
+        Noise.from_sigma(300)
+    with pytest.raises(ValueError, match="Gaussian noise"):
+        denoise(photo_model, image, noise="masking:0.2")
 
 
 def test_a_gray_photo_model_says_it_turned_a_colour_photo_gray():
@@ -96,8 +99,9 @@ def test_digit_models_keep_the_mnist_path(mnist_small):
     assert not is_photo_model(model)
     assert result.reference.shape == result.output.shape == (28, 28, 1)
     assert not np.array_equal(result.noisy, result.reference)
-    with pytest.raises(ValueError, match="noise kind"):
-        denoise(model, picture, noise_sigma=25)
+    # one description of noise for both: a photographer's sigma of 25 is gaussian:0.098 on a digit too
+    np.testing.assert_array_equal(denoise(model, picture, noise=Noise.from_sigma(25), seed=3).noisy,
+                                  denoise(model, picture, noise=f"gaussian:{25 / 255}", seed=3).noisy)
 
 
 def test_the_ensemble_turns_with_the_image_as_one_network_does_not(photo_model):
@@ -157,7 +161,7 @@ def test_a_gray_picture_given_a_colour_model_goes_to_the_shipped_gray_model(tmp_
     routed, note = photo_model_for(photo_model, gray)
     assert routed.example_shape[-1] == 1 and GRAY_MODEL in note
     assert photo_model_for(photo_model, smooth_photo(24, 24)) == (photo_model, None)  # colour stays
-    result = denoise(photo_model, gray, noise_sigma=20)
+    result = denoise(photo_model, gray, noise=Noise.from_sigma(20))
     assert result.output.shape == (24, 24, 1) and any(GRAY_MODEL in note for note in result.notes)
     from aecore.denoise import inference_model
 

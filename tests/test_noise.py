@@ -61,3 +61,13 @@ def test_bad_noise_raises_a_clear_value_error(text, message):
 def test_noise_prints_as_it_parses():
     assert str(Noise.parse("gaussian:0.4")) == "gaussian:0.4"
     assert Noise.parse("none") is None
+
+
+def test_a_photographers_sigma_is_gaussian_noise_on_the_image_scale():
+    from aecore.noise import Noise
+
+    noise = Noise.from_sigma(25.5)
+    assert noise == Noise("gaussian", 0.1) and noise.sigma == pytest.approx(25.5)
+    assert Noise.from_sigma(0) is None and Noise.from_sigma(None) is None
+    with pytest.raises(ValueError, match="between 0 and 255"):
+        Noise.from_sigma(-1)
