@@ -250,6 +250,7 @@ def render(picked):
         return
     st.session_state[LAST_SHOWN] = []
     if not uploads and not sample:
+        store.clear()  # the visitor removed the photos: their results (about 80 MB each at 12 MP) go with them
         view.info("Upload a noisy photo to denoise it at full resolution, or try the sample photo. "
                   "To see how well it works, upload a clean photo and turn on **Add noise first**.")
         return

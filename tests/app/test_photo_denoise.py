@@ -257,6 +257,7 @@ def test_results_are_shown_again_after_a_page_switch_and_go_when_the_upload_is_r
     assert [button.label for button in at.get("download_button")] == downloads
     at.run()  # the uploader is on the page now, and empty: the visitor removed the photo
     assert not at.success and not at.get("download_button")
+    assert not at.session_state["photo_results"]  # and its results are let go of, not kept for nobody
     assert any("Upload a noisy photo" in info.value for info in at.info)
 
 
