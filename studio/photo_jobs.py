@@ -5,7 +5,7 @@ instead of being cut short: a thread reads one photo at a time, denoises it (tak
 server's photo denoising like a page view does), appends the PNG to a zip on disk and keeps only a
 thumbnail, so memory stays at about one photo whatever the number. Photos are read under a request's
 caps on images, but not on the pixels of them all together: those bound what one page view holds at
-once, and a job holds one photo at a time. The job belongs to the visitor (`studio.models`), so a page
+once, and a job holds one photo at a time. The job belongs to the visitor (`studio.visitors`), so a page
 switch or a reload finds it again; it stops at the next photo when asked, and lets go of the uploaded
 bytes when it ends.
 """
