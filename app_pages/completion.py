@@ -54,7 +54,7 @@ with view:
     common.show_mosaic([[result.original, result.hidden, result.output, result.completed]],
                        caption=f"{name}: original · hidden · the model's output · completed (the model's pixels "
                                "inside the rectangle only)")
-    columns = st.columns(4)  # short labels: a fourth of the view cuts off longer ones
+    columns = [*st.columns(2), *st.columns(2)]  # two a row: at a fourth of a laptop's view the labels were cut off
     columns[0].metric("PSNR inside, the model", f"{result.psnr_inside:.2f} dB", help="PSNR over the hidden pixels")
     columns[1].metric("PSNR inside, the mean", f"{result.baseline_psnr_inside:.2f} dB",
                       help="PSNR over the hidden pixels, filled from the mean training image")

@@ -22,9 +22,10 @@ st.session_state[photo_view.UPLOADER_VIEW] = "digit"
 
 controls, view = st.columns([1, 3])
 files = uploads.uploader(controls, "Images or a zip of images", key="denoise_upload")
-digit_style = controls.toggle("Prepare like MNIST digits", value=entry.dataset_name in ("mnist", "digits", None),
+digit_style = controls.toggle("MNIST-style", value=entry.dataset_name in ("mnist", "digits", None),
                               key="denoise_digit_style",
-                              help="invert dark-on-light, crop to the ink, fit into 20x20, centre by mass")
+                              help="prepare each upload like an MNIST digit: invert dark-on-light, crop to the ink, fit into 20x20, "
+                                   "centre by mass")
 add_noise_first = controls.toggle("Add noise first", value=False, key="denoise_add_noise",
                                   help="to see how the model copes; metrics compare with the clean prepared image")
 noise, seed = noise_controls(controls) if add_noise_first else (None, 0)

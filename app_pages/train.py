@@ -90,7 +90,7 @@ def codes_figure(epoch, codes, labels, class_names):
         # The projection on a second, smaller line: a third of the page cuts off a long title.
         projection = "" if method == "code" else f"<br><sup>PCA of {codes.shape[1]:,} values</sup>"
         figure = latent_scatter(project(codes, method, 2).points, labels, class_names,
-                                title=f"codes of {len(codes):,} test images after epoch {epoch}{projection}")
+                                title=f"{len(codes):,} test codes, epoch {epoch}{projection}")
         kept = (codes, epoch, figure.update_layout(height=400, margin_t=56))
         st.session_state["live_codes_figure"] = kept
     return kept[2]

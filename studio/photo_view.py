@@ -359,9 +359,9 @@ def offer_photo_switch(where):
     models = photo_models()
     key = models.get(3) or models.get(1)
     if key is not None:
-        where.button(f"Photos? Switch to {key}", key="switch_to_photo_model_early", icon=":material/photo_camera:",
-                     help="this model only knows 28 x 28 digits and clothes; the photo model denoises photos at "
-                          "full resolution, in colour or in gray",
+        where.button("Photo model", key="switch_to_photo_model_early", icon=":material/photo_camera:",
+                     help=f"photos? switch to {key}: this model only knows 28 x 28 digits and clothes; the photo model "
+                          "denoises photos at full resolution, in colour or in gray",
                      on_click=lambda: st.session_state.update(model=key))
 
 

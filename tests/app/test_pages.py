@@ -429,9 +429,9 @@ def test_train_page_draws_the_codes_of_test_images_after_each_epoch(app_env):
     at = wait_for_training(start_training("deep", epochs=2, count=500))
     job = training_run(at).job
     assert job.preview_codes.shape == (500, 64)
-    live = [chart.proto.spec for chart in at.get("plotly_chart") if "codes of 500 test images" in chart.proto.spec]
+    live = [chart.proto.spec for chart in at.get("plotly_chart") if "500 test codes" in chart.proto.spec]
     assert len(live) == 1  # the projection on a smaller second line, so a third of the page shows the title whole
-    assert json.loads(live[0])["layout"]["title"]["text"] == ("codes of 500 test images after epoch 2"
+    assert json.loads(live[0])["layout"]["title"]["text"] == ("500 test codes, epoch 2"
                                                               "<br><sup>PCA of 64 values</sup>")
     np.testing.assert_allclose(job.preview_codes, job.result.model.encode(load_dataset("mnist").x_test[:500]),
                                rtol=1e-4, atol=1e-5)

@@ -529,7 +529,7 @@ def test_the_train_page_draws_the_codes_forming_epoch_by_epoch(server, browser):
     page.get_by_role("heading", name="Train an autoencoder").wait_for()
     wait_until_idle(page)
     page.get_by_role("button", name="Start training").click()
-    page.locator(".js-plotly-plot .gtitle", has_text="test images after epoch").first.wait_for(timeout=120_000)
+    page.locator(".js-plotly-plot .gtitle", has_text="test codes, epoch").first.wait_for(timeout=120_000)
     page.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=120_000)
     assert_no_failure(page)
     page.close()
