@@ -33,16 +33,37 @@ def make_strategy(name):
     if not text:
         raise ValueError("the multi-worker strategy needs the TF_CONFIG environment variable: the cluster and "
                          "this worker's place in it (see README, 'Training on several machines')")
+    check_tf_config(text)
+    return fit_ready(tf.distribute.MultiWorkerMirroredStrategy())
+
+
+TF_CONFIG_SHAPE = ('TF_CONFIG must be JSON like {"cluster": {"worker": ["host1:port", "host2:port"]}, '
+                   '"task": {"type": "worker", "index": 0}}')
+
+
+def check_tf_config(text):
+    """The cluster `TF_CONFIG` describes, as a dict; `ValueError` in one line for anything TensorFlow would trip on.
+
+    Each role lists "host:port" strings, and the task names a listed role and a place in its list.
+    """
     try:
         config = json.loads(text)
-        workers = config["cluster"]["worker"]
-        config["task"]["type"], int(config["task"]["index"])
+        cluster, task = config["cluster"], config["task"]
+        role, index = task["type"], task["index"]
     except (ValueError, KeyError, TypeError):
-        raise ValueError('TF_CONFIG must be JSON like {"cluster": {"worker": ["host1:port", "host2:port"]}, '
-                         '"task": {"type": "worker", "index": 0}}') from None
-    if not workers:
+        raise ValueError(TF_CONFIG_SHAPE) from None
+    if not isinstance(cluster, dict) or not all(
+            isinstance(hosts, list) and all(isinstance(host, str) and ":" in host for host in hosts)
+            for hosts in cluster.values()):
+        raise ValueError(TF_CONFIG_SHAPE + ': each role of "cluster" a list of "host:port" strings')
+    if not cluster.get("worker"):
         raise ValueError("TF_CONFIG lists no workers")
-    return fit_ready(tf.distribute.MultiWorkerMirroredStrategy())
+    if role not in cluster:
+        raise ValueError(f"TF_CONFIG's task type {role!r} is not a role of its cluster ({', '.join(map(str, cluster))})")
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cluster[role]):
+        raise ValueError(f"TF_CONFIG's task index {index!r} is not a place in its {len(cluster[role])} {role} "
+                         f"addresses (0 to {len(cluster[role]) - 1})")
+    return cluster
 
 
 def fit_ready(strategy):

@@ -91,6 +91,18 @@ def test_train_can_fine_tune_a_saved_model(trained_model, tmp_path):
     assert wrong.returncode == 2 and "holds a conv model, not dense" in wrong.stderr
 
 
+@pytest.mark.parametrize("config, message", [
+    ('{"cluster": {"worker": "127.0.0.1:23456"}, "task": {"type": "worker", "index": 0}}', "host:port"),
+    ('{"cluster": {"worker": ["127.0.0.1:23456"]}, "task": {"type": "worker", "index": -1}}', "task index -1"),
+])
+def test_a_malformed_tf_config_gets_one_clear_line(tmp_path, config, message):
+    completed = run("train", "--model", "dense", "--epochs", "1", "--limit", "64", "--strategy", "multi-worker",
+                    "--out", str(tmp_path), TF_CONFIG=config)
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    lines = [line for line in completed.stderr.splitlines() if "error" in line]
+    assert len(lines) == 1 and message in lines[0], completed.stderr
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -1,6 +1,7 @@
 """tf.distribute: per-worker shards and seeds, strategies by name, and two real workers on 127.0.0.1."""
 
 import json
+import re
 import os
 import socket
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 from aecore.architectures import build
-from aecore.distributed import make_strategy, steps_per_epoch, worker_batches, worker_seed
+from aecore.distributed import check_tf_config, make_strategy, steps_per_epoch, worker_batches, worker_seed
 from aecore.training import TrainConfig, train
 from tests.test_cli import ROOT
 
@@ -51,6 +52,25 @@ def test_strategies_by_name(mnist_small, monkeypatch):
     monkeypatch.setenv("TF_CONFIG", "{not json")
     with pytest.raises(ValueError, match="TF_CONFIG must be JSON"):
         make_strategy("multi-worker")
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"cluster": {"worker": "127.0.0.1:23456"}, "task": {"type": "worker", "index": 0}}, "host:port"),
+    ({"cluster": ["127.0.0.1:23456"], "task": {"type": "worker", "index": 0}}, "host:port"),
+    ({"cluster": {"worker": [1234]}, "task": {"type": "worker", "index": 0}}, "host:port"),
+    ({"cluster": {"worker": []}, "task": {"type": "worker", "index": 0}}, "lists no workers"),
+    ({"cluster": {"worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}, "not a role"),
+    ({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": -1}}, "task index -1"),
+    ({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 1}}, "0 to 0"),
+    ({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": "0"}}, "task index '0'"),
+    ({"cluster": {"worker": ["a:1"]}}, "must be JSON like"),
+])
+def test_a_malformed_tf_config_is_refused_in_one_line(config, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_tf_config(json.dumps(config))
+    assert check_tf_config(json.dumps({"cluster": {"chief": ["a:1"], "worker": ["b:2", "c:3"]},
+                                       "task": {"type": "worker", "index": 1}})) == \
+        {"chief": ["a:1"], "worker": ["b:2", "c:3"]}
 
 
 def free_ports(count):
