@@ -143,7 +143,7 @@ def show(result, number):
     A fragment: moving a slider here redraws this photo alone, from copies made once when it was denoised.
     """
     height, width = result["output"].shape[:2]
-    st.subheader(plain(result["name"]), divider="gray")
+    st.subheader(plain(result["name"]), divider="gray", anchor=False)
     luminance, colour = result["removed"]
     line = (f"{width} x {height} px · {result['model']}{' · best quality' if result['ensemble'] else ''} · "
             f"noise removed: {noise_in_words(max(luminance, colour))} (luminance sigma {luminance:.1f}, "

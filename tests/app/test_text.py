@@ -5,7 +5,16 @@ from studio.text import counted, plain
 
 def test_markup_in_a_name_is_escaped():
     assert plain("[ok](https://evil.example).png") == r"\[ok\]\(https\:\/\/evil\.example\)\.png"
-    assert plain("a_b*c:material/home:") == r"a\_b\*c\:material\/home\:"
+    assert plain("a_b*c:material/home:") == "a\\_b\\*c\u2060\\:material\\/home\u2060\\:"
+
+
+def test_autolinks_are_broken_by_invisible_joiners():
+    """GitHub's autolinks are found after escapes are undone: a word joiner sits where each pattern needs a join."""
+    assert plain("www.evil.example") == "www\u2060\\.evil\\.example"
+    assert plain("WWW.evil.example") == "WWW\u2060\\.evil\\.example"
+    assert plain("http://x.example") == "http\u2060\\:\\/\\/x\\.example"
+    assert plain("me@x.example") == "me\u2060\\@x\\.example"
+    assert plain("line\nbreak\r") == "line break "
 
 
 def test_counts_read_as_english():
