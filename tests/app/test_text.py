@@ -4,7 +4,7 @@ from studio.text import counted, plain
 
 
 def test_markup_in_a_name_is_escaped():
-    assert plain("[ok](https://evil.example).png") == r"\[ok\]\(https\:\/\/evil\.example\)\.png"
+    assert plain("[ok](https://evil.example).png") == "\\[ok\\]\\(https\u2060\\:\\/\\/evil\\.example\\)\\.png"
     assert plain("a_b*c:material/home:") == "a\\_b\\*c\u2060\\:material\\/home\u2060\\:"
 
 
