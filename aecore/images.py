@@ -13,6 +13,7 @@ mass in 28x28.
 import contextlib
 import io
 import re
+import struct
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ WORKING_PIXELS = 4096 * 4096  # larger images are shrunk to this many pixels as 
 MAX_REQUEST_IMAGES = 1000  # images read in one request, over all its files and zips
 REQUEST_PIXELS = 16 * WORKING_PIXELS  # pixels (as declared) decoded in one request: 268 megapixels
 MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024  # decompressed bytes read from one zip
+MAX_ZIP_MEMBERS = 20_000  # files in one zip, read from its end record before its listing is parsed
+CENTRAL_RECORD_BYTES = 1024  # a generous size of one member's entry in a zip's listing (46 bytes and its name)
 LARGE_PIXELS = 1 << 20  # images over a megapixel wait their turn to be decoded ...
 LARGE_DECODES_AT_ONCE = 2  # ... so that the process decodes at most this many at a time
 _large_decodes = threading.BoundedSemaphore(LARGE_DECODES_AT_ONCE)
@@ -342,7 +345,7 @@ def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = W
     if len(data) > MAX_UPLOAD_BYTES:
         yield Upload(name, error=f"the file is {len(data) / MB:.1f} MB; one upload may be at most "
                                  f"{MAX_UPLOAD_BYTES / MB:.0f} MB")
-    elif name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+    elif is_zip(name, data):
         yield from read_zip(name, data, color, max_pixels, budget)
     else:
         yield decode_file(name, data, color, max_pixels, budget)
@@ -359,25 +362,61 @@ def survey(files):
     """
     images = pixels = 0
     for name, data in files:
-        if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+        if is_zip(name, data):
             try:
-                archive = zipfile.ZipFile(io.BytesIO(data))
-                members = [info for info in archive.infolist()
-                           if not info.is_dir() and info.filename.lower().endswith(IMAGE_SUFFIXES)]
-                heads = []
-                for info in members:
-                    with archive.open(info) as member:
-                        heads.append(member.read(SURVEY_BYTES))
+                archive, members = open_zip(data)
+                members = [info for info in members if info.filename.lower().endswith(IMAGE_SUFFIXES)]
+                sizes = [declared_size(head) for head in _heads(archive, members)]
             except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, RuntimeError,
-                    NotImplementedError):
+                    NotImplementedError):  # ImageError is a ValueError
                 continue
         else:
-            heads = [data]
-        for head in heads:
-            size = declared_size(head)
+            sizes = [declared_size(data)]
+        for size in sizes:
             images += 1
             pixels += size[0] * size[1] if size else 0
     return images, pixels
+
+
+def _heads(archive, members):
+    """The first `SURVEY_BYTES` of each member, one at a time (a generator)."""
+    for info in members:
+        with archive.open(info) as member:
+            yield member.read(SURVEY_BYTES)
+
+
+def is_zip(name, data):
+    return name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
+
+
+def open_zip(data):
+    """`(ZipFile, its files)` of an uploaded zip; `ImageError` when it lists more than `MAX_ZIP_MEMBERS` files.
+
+    The count (and the size of the listing, which a lying count cannot shrink) comes from the zip's
+    end record, before Python parses a listing that may hold hundreds of thousands of entries.
+    Folders and the copies macOS adds (`__MACOSX/`, `._name`) are left out without a word.
+    """
+    try:
+        end = zipfile._EndRecData(io.BytesIO(data))  # the record ZipFile itself reads first
+        declared = (end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]) if end else None
+    except (AttributeError, OSError, struct.error):  # a future Python without it: ZipFile's own count below
+        declared = None
+    if declared and (declared[0] > MAX_ZIP_MEMBERS or declared[1] > MAX_ZIP_MEMBERS * CENTRAL_RECORD_BYTES):
+        raise ImageError(_too_many_members(declared[0]))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    listed = archive.infolist()
+    if len(listed) > MAX_ZIP_MEMBERS:
+        raise ImageError(_too_many_members(len(listed)))
+    members = [info for info in listed if not info.is_dir() and not _is_mac_copy(info.filename)]
+    return archive, members
+
+
+def _too_many_members(count):
+    return f"the zip lists {count:,} files; a zip may hold up to {MAX_ZIP_MEMBERS:,}"
+
+
+def _is_mac_copy(path):
+    return path.startswith("__MACOSX/") or _last_part(path).startswith("._")
 
 
 def member_name(zip_name: str, member: str) -> str:
@@ -392,8 +431,10 @@ def read_zip(name: str, data: bytes, color: bool = False, max_pixels: int = WORK
     """Each image in a zip, read in memory (nothing is extracted to disk) and decoded one at a time."""
     budget = budget or RequestBudget()
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = [info for info in archive.infolist() if not info.is_dir()]
+        archive, members = open_zip(data)
+    except ImageError as error:
+        yield Upload(name, error=str(error))
+        return
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
         yield Upload(name, error=f"not a readable zip file ({error})")
         return

@@ -345,8 +345,7 @@ def draw_job(job):
     download.download_button(f"Download the {counted(len(job.finished), 'denoised photo')} (.zip)", job.zip_bytes,
                              "denoised.zip", mime="application/zip", key="photo_job_download",
                              disabled=not job.finished, help="PNGs with each upload's colour profile and EXIF")
-    for problem in job.problems:
-        st.warning(plain(problem), icon=":material/block:")
+    upload_path.show_problems(job.problems, icon=":material/block:")
     columns = st.columns(4)
     for number, item in enumerate(job.finished):
         luminance, colour = item.removed

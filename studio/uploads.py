@@ -87,8 +87,12 @@ class Reading:
         self.problems.append(f"{name}: {reason}")
 
     def show_problems(self, container=st, shown=SHOWN_PROBLEMS):
-        """Each problem as a warning of plain text (names escaped), the first `shown` of them, then a count."""
-        for problem in self.problems[:shown]:
-            container.warning(plain(problem))
-        if len(self.problems) > shown:
-            container.warning(f"… and {len(self.problems) - shown:,} more files that could not be used.")
+        show_problems(self.problems, container, shown)
+
+
+def show_problems(problems, container=st, shown=SHOWN_PROBLEMS, **options):
+    """Each "name: reason" as a warning of plain text (names escaped), the first `shown` of them, then a count."""
+    for problem in problems[:shown]:
+        container.warning(plain(problem), **options)
+    if len(problems) > shown:
+        container.warning(f"… and {len(problems) - shown:,} more files that could not be used.", **options)

@@ -9,12 +9,14 @@ from PIL import Image
 
 from aecore.images import (
     MAX_PIXELS,
+    MAX_ZIP_MEMBERS,
     ImageError,
     decode_file,
     load_image,
     prepare_digit,
     prepare_for_model,
     read_upload,
+    survey,
     to_png,
     to_zip,
 )
@@ -146,6 +148,32 @@ def test_zip_with_good_and_bad_members(digit):
     assert "not an image this app reads" in by_name["batch.zip/bad.png"].error
     assert by_name["batch.zip/notes.txt"].error == "not an image file"
     assert "zip inside a zip" in by_name["batch.zip/inner.zip"].error
+
+
+def zip_of(names, content=b""):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_zip_listing_too_many_files_is_refused_in_one_line_from_its_end_record():
+    data = zip_of(f"note_{number}.txt" for number in range(MAX_ZIP_MEMBERS + 1))
+    (refused,) = read_upload("many.zip", data)
+    assert refused.name == "many.zip" and refused.error == "the zip lists 20,001 files; a zip may hold up to 20,000"
+    assert survey([("many.zip", data)]) == (0, 0)
+    # an end record that claims 1 file: the listing itself is counted once parsed
+    end = data.rindex(b"PK\x05\x06")
+    lying = data[:end + 8] + (1).to_bytes(2, "little") * 2 + data[end + 12:]
+    assert [upload.error for upload in read_upload("lying.zip", lying)] == [refused.error]
+    assert len(list(read_upload("fine.zip", zip_of(f"n{number}.txt" for number in range(MAX_ZIP_MEMBERS))))) == MAX_ZIP_MEMBERS + 1
+
+
+def test_the_copies_macos_adds_to_a_zip_are_left_out_without_a_word(digit):
+    data = zip_of(["photos/a.png", "__MACOSX/photos/._a.png", "photos/._b.png"], to_png(digit))
+    assert [(upload.name, upload.error) for upload in read_upload("mac.zip", data)] == [("mac.zip/a.png", None)]
+    assert survey([("mac.zip", data)])[0] == 1
 
 
 def test_empty_and_corrupt_zips_are_reported():
