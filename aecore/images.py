@@ -10,8 +10,10 @@ prepared the way MNIST was made: ink made light on dark, cropped, fitted into 20
 mass in 28x28.
 """
 
+import concurrent.futures
 import contextlib
 import io
+import os
 import re
 import struct
 import threading
@@ -40,8 +42,19 @@ MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024  # decompressed bytes read from one zip
 MAX_ZIP_MEMBERS = 20_000  # files in one zip, read from its end record before its listing is parsed
 CENTRAL_RECORD_BYTES = 1024  # a generous size of one member's entry in a zip's listing (46 bytes and its name)
 LARGE_PIXELS = 1 << 20  # images over a megapixel wait their turn to be decoded ...
-LARGE_DECODES_AT_ONCE = 2  # ... so that the process decodes at most this many at a time
-_large_decodes = threading.BoundedSemaphore(LARGE_DECODES_AT_ONCE)
+LARGE_DECODES_AT_ONCE = 2  # ... so that the process decodes at most this many at a time ...
+LARGE_DECODE_NICENESS = int(os.environ.get("AECORE_DECODE_NICENESS", "10"))  # ... on threads that yield the CPU
+
+
+def _yield_the_cpu():
+    """Lower this thread's priority: on Linux a thread id counts as a process id here (elsewhere, nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LARGE_DECODE_NICENESS)
+
+
+# Pillow and NumPy let go of the GIL while they decode and convert, so a page script of another
+# visitor runs beside a big decode: on threads of lower priority, the decode takes what CPU is left.
+_large_decoder = concurrent.futures.ThreadPoolExecutor(LARGE_DECODES_AT_ONCE, "large-decode", _yield_the_cpu)
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "AVIF") + (("HEIF",) if pillow_heif else ())
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif")
 
@@ -73,7 +86,9 @@ def load_image(data: bytes, color: bool = False, max_pixels: int = WORKING_PIXEL
                                  f"({JPEG_MAX_PIXELS / 1e6:.0f} in a JPEG): scale it down and upload it again")
             if width < 1 or height < 1:
                 raise ImageError("the image has no pixels")
-            with _large_decodes if width * height > LARGE_PIXELS else contextlib.nullcontext():
+            if width * height > LARGE_PIXELS:
+                pixels = _large_decoder.submit(_decode, image, color, max_pixels).result()
+            else:
                 pixels = _decode(image, color, max_pixels)
     except ImageError:
         raise

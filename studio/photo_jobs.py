@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio.limits import release_freed_memory
+
 THUMBNAIL_SIDE = 240
 
 
@@ -123,5 +125,6 @@ class PhotoJob:
         finally:
             self.current, self.ended = None, time.monotonic()
             self.files = []  # the upload's bytes (up to 50 MB); the visitor keeps the job, not them
+            release_freed_memory()
             if self.status != "failed":
                 self.status = "stopped" if self.stop_event.is_set() else "done"

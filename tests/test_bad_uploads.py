@@ -94,8 +94,8 @@ def test_megapixels_add_up_over_the_files_of_one_request():
     assert uploads[-1].name == "c.png" and "already decoded 50 megapixels" in uploads[-1].error
 
 
-def test_the_process_decodes_few_big_images_at_a_time(monkeypatch):
-    decoding, most = [0], [0]
+def test_the_process_decodes_few_big_images_at_a_time_on_threads_that_yield_the_cpu(monkeypatch):
+    decoding, most, niceness = [0], [0], set()
     lock = threading.Lock()
     real_decode = images._decode
 
@@ -103,6 +103,7 @@ def test_the_process_decodes_few_big_images_at_a_time(monkeypatch):
         with lock:
             decoding[0] += 1
             most[0] = max(most[0], decoding[0])
+            niceness.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         time.sleep(0.05)
         try:
             return real_decode(*args)
@@ -118,6 +119,7 @@ def test_the_process_decodes_few_big_images_at_a_time(monkeypatch):
     for thread in threads:
         thread.join()
     assert most[0] == images.LARGE_DECODES_AT_ONCE
+    assert min(niceness) >= images.LARGE_DECODE_NICENESS  # (or the test's own, when it runs under a higher nice)
 
 
 def test_downloads_and_names_of_zip_members_lose_their_folders():

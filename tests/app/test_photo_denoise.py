@@ -27,7 +27,7 @@ def open_photo_page():
 
 
 def plain_text(elements):
-    return " ".join(element.value for element in elements).replace("\\", "")
+    return " ".join(element.value for element in elements).replace("\\", "").replace("\u2060", "")
 
 
 def test_a_colour_photo_comes_back_at_full_size_with_its_views_and_download(app_env):
