@@ -1,4 +1,5 @@
-"""What a model card says, worked out from the card alone, without TensorFlow: its family's capabilities and its code.
+"""What a model card says, worked out from the card alone, without TensorFlow: its family's capabilities, its
+code, and for a photo model the noise it learned (which picks the model for each kind of photo).
 
 The app's sidebar describes the picked model from its card while TensorFlow is still loading, so
 these rules live apart from the Keras model classes, which ask them too (`Autoencoder.code_shape`).
@@ -59,6 +60,33 @@ def card_capabilities(card):
 def is_photo(card):
     """Whether a model card's model is a photo model: any size, gray or colour, denoised at full resolution."""
     return card_capabilities(card).photo
+
+
+def trained_for(card):
+    """The noise a photo model's card says it learned: "camera" (aecore.degrade's mix, every upload),
+    "jpeg" (white noise, partly saved as 4:2:0 JPEG) or "white" (white Gaussian noise alone)."""
+    stages = card.get("stages", [])
+    if any(stage.get("mix") for stage in stages):
+        return "camera"
+    return "jpeg" if any(stage.get("jpeg_fraction", 0) > 0 for stage in stages) else "white"
+
+
+# For each kind of photo, the photo models to prefer by what they were trained for, best first (a
+# measurement on bench/photo_real.py and bench/photo_denoise.py for each step of the order).
+PHOTO_PREFERENCE = {"white": ("white", "camera", "jpeg"),  # noise added by the app: white Gaussian, known
+                    "subsampled": ("camera", "jpeg", "white"),  # a camera's or phone's JPEG / HEIC
+                    "upload": ("camera", "white", "jpeg")}  # any other upload: noise of any kind
+
+
+def best_photo_models(cards, kind="upload"):
+    """`{channels: name}` of the best photo model for `kind` of photo (1: gray, 3: colour) among `{name: card}`."""
+    found = {}
+    for name, card in cards.items():
+        if is_photo(card):
+            channels, rank = card.get("channels"), PHOTO_PREFERENCE[kind].index(trained_for(card))
+            if channels not in found or rank < found[channels][1]:
+                found[channels] = (name, rank)
+    return {channels: name for channels, (name, _) in found.items()}
 
 
 def code_shape(family, options):

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from aecore.cards import is_photo
+from aecore.cards import best_photo_models, trained_for
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
 from aecore.noise import Noise
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
@@ -33,37 +33,15 @@ UPLOADER_VIEW = "denoise_upload_view"  # which view of the Denoise page drew its
 LAST_SHOWN = "photo_last_shown"  # store keys of the photos last shown, to show again after a page switch
 
 
-def trained_for(card):
-    """The noise a photo model's card says it learned: "camera" (aecore.degrade's mix, every upload),
-    "jpeg" (white noise, partly saved as 4:2:0 JPEG) or "white" (white Gaussian noise alone)."""
-    stages = card.get("stages", [])
-    if any(stage.get("mix") for stage in stages):
-        return "camera"
-    return "jpeg" if any(stage.get("jpeg_fraction", 0) > 0 for stage in stages) else "white"
-
-
-# For each kind of photo, the models to prefer, best first (a measurement on bench/photo_real.py and
-# bench/photo_denoise.py for each step of the order).
-PREFERENCE = {"white": ("white", "camera", "jpeg"),  # noise added here: white Gaussian, known
-              "subsampled": ("camera", "jpeg", "white"),  # a camera's or phone's JPEG / HEIC
-              "upload": ("camera", "white", "jpeg")}  # any other upload: noise of any kind
-
-
 def photo_models(kind="upload"):
     """`{channels: picker key}` of the photo models on offer (1: gray, 3: colour), the best for `kind` of photo."""
-    found = {}
-    for key, entry in models.available_models().items():
-        if is_photo(entry.card):
-            channels, rank = entry.card.get("channels"), PREFERENCE[kind].index(trained_for(entry.card))
-            if channels not in found or rank < found[channels][1]:
-                found[channels] = (key, rank)
-    return {channels: key for channels, (key, _) in found.items()}
+    return best_photo_models({key: entry.card for key, entry in models.available_models().items()}, kind)
 
 
 def model_for(item, picked, noise_added=False):
     """The picker entry to denoise upload `item` with: the photo model made for photos like it, else `picked`.
 
-    Gray photos go to the gray model. Colour ones go to the model for their noise (`PREFERENCE`):
+    Gray photos go to the gray model. Colour ones go to the model for their noise (`aecore.cards.PHOTO_PREFERENCE`):
     noise added here (`noise_added`) is white, whatever the file; an upload's is of any kind.
     """
     wanted = 1 if is_gray(item.image) else 3

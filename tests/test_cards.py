@@ -4,7 +4,7 @@ and model listings."""
 import subprocess
 import sys
 
-from aecore.cards import card_capabilities, code_in_words, code_shape, is_photo
+from aecore.cards import best_photo_models, card_capabilities, code_in_words, code_shape, is_photo, trained_for
 
 
 def test_code_shapes_from_the_card_alone():
@@ -32,3 +32,15 @@ def test_cards_and_model_listings_need_no_tensorflow(tmp_path):
               "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["False", "False"]
+
+
+def test_each_kind_of_photo_gets_the_photo_model_trained_for_its_noise():
+    white = {"architecture": "photo", "channels": 3, "stages": [{"jpeg_fraction": 0.0}]}
+    camera = {"architecture": "photo", "channels": 3, "stages": [{"jpeg_fraction": 0.0}, {"mix": {"camera": 0.4}}]}
+    gray = {"architecture": "photo", "channels": 1, "stages": [{}]}
+    cards = {"white": white, "camera": camera, "gray": gray, "digits": {"architecture": "conv", "channels": 1}}
+    assert [trained_for(card) for card in (white, camera, gray)] == ["white", "camera", "white"]
+    assert best_photo_models(cards, "upload") == {3: "camera", 1: "gray"}
+    assert best_photo_models(cards, "subsampled") == {3: "camera", 1: "gray"}
+    assert best_photo_models(cards, "white") == {3: "white", 1: "gray"}
+    assert best_photo_models({"digits": cards["digits"]}) == {}
