@@ -59,7 +59,8 @@ def check_tf_config(text):
     if not cluster.get("worker"):
         raise ValueError("TF_CONFIG lists no workers")
     if role not in cluster:
-        raise ValueError(f"TF_CONFIG's task type {role!r} is not a role of its cluster ({', '.join(map(str, cluster))})")
+        roles = ", ".join(map(str, cluster))
+        raise ValueError(f"TF_CONFIG's task type {role!r} is not a role of its cluster ({roles})")
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cluster[role]):
         raise ValueError(f"TF_CONFIG's task index {index!r} is not a place in its {len(cluster[role])} {role} "
                          f"addresses (0 to {len(cluster[role]) - 1})")

@@ -59,7 +59,8 @@ def big_pngs_zip(count=3, width=8192, height=6144):
         for number in range(count):
             image = np.stack([(x * (7 + number) + y * 3) % 65536, (x + y * (5 + number)) % 65536,
                               (x * 2 + y * 2) % 65536], -1).astype(np.uint16)
-            archive.writestr(f"big_{number}.png", cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 9])[1].tobytes())
+            encoded = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 9])[1]
+            archive.writestr(f"big_{number}.png", encoded.tobytes())
     return buffer.getvalue()
 
 

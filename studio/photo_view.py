@@ -41,8 +41,9 @@ def photo_models(kind="upload"):
 def model_for(item, picked, noise_added=False):
     """The picker entry to denoise upload `item` with: the photo model made for photos like it, else `picked`.
 
-    Gray photos go to the gray model. Colour ones go to the model for their noise (`aecore.cards.PHOTO_PREFERENCE`):
-    noise added here (`noise_added`) is white, whatever the file; an upload's is of any kind.
+    Gray photos go to the gray model. Colour ones go to the model for their noise
+    (`aecore.cards.PHOTO_PREFERENCE`): noise added here (`noise_added`) is white, whatever the file;
+    an upload's is of any kind.
     """
     wanted = 1 if is_gray(item.image) else 3
     kind = "white" if noise_added else "subsampled" if wanted == 3 and item.subsampled else "upload"

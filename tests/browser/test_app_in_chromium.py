@@ -161,8 +161,9 @@ def test_visitor_text_with_markup_shows_as_plain_text_on_every_page(server, brow
         members.writestr(f"{MARKUP}.txt", b"not an image")
     upload = {"name": "digits.zip", "mimeType": "application/zip", "buffer": archive.getvalue()}
     single = {"name": f"{MARKUP}.png", "mimeType": "image/png", "buffer": digit}
-    for path, files, shown in [("denoise", upload, [f"digits.zip/{MARKUP}.png: prepared", f"digits.zip/{MARKUP}.txt: "]),
-                               ("anomaly", upload, [f"digits.zip/{MARKUP}.png", f"digits.zip/{MARKUP}.txt: "]),
+    in_zip = f"digits.zip/{MARKUP}"
+    for path, files, shown in [("denoise", upload, [f"{in_zip}.png: prepared", f"{in_zip}.txt: "]),
+                               ("anomaly", upload, [f"{in_zip}.png", f"{in_zip}.txt: "]),
                                ("search", single, [f"{MARKUP}.png"]),
                                ("completion", single, [f"{MARKUP}.png"])]:
         page = open_page(browser, f"{server}/{path}")
