@@ -103,6 +103,7 @@ class ProgressReporter(keras.callbacks.Callback):
         self.training_seconds = 0.0
         self.stopped = False
         self.last_logs = {}
+        self.first_call = None  # (seconds, batches) when the first call of the step ended
 
     def images_per_second(self):
         return self.images_seen / self.training_seconds if self.training_seconds else 0.0
@@ -111,10 +112,21 @@ class ProgressReporter(keras.callbacks.Callback):
         if self.on_progress is None:
             return
         done = (self.epoch - 1) * self.batches + batch
-        rate = done / self.training_seconds if self.training_seconds else 0.0
-        eta = max(0.0, self.epochs * self.batches - done) / rate if rate else float("nan")
         self.on_progress(Progress(phase, self.epoch, self.epochs, batch, self.batches, dict(self.last_logs),
-                                  self.images_per_second(), eta, self.model))
+                                  self.images_per_second(), self.seconds_left(done), self.model))
+
+    def seconds_left(self, done):
+        """Seconds until the last batch at the pace since the first call of the step, or NaN before there is one.
+
+        The first call traces and compiles the step: counted in, it made a 35 s run say 775 s left.
+        """
+        left = self.epochs * self.batches - done
+        if left <= 0:
+            return 0.0
+        if self.first_call is None or done <= self.first_call[1] or self.training_seconds <= self.first_call[0]:
+            return float("nan")
+        seconds, batches = self.first_call
+        return left * (self.training_seconds - seconds) / (done - batches)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
@@ -127,6 +139,8 @@ class ProgressReporter(keras.callbacks.Callback):
         now = time.perf_counter()
         self.training_seconds = self.seconds_before_epoch + now - self.epoch_start
         self.images_seen = self.images_before_epoch + batches_done * self.batch_size
+        if self.first_call is None:
+            self.first_call = (self.training_seconds, batches_done)
         if self.stop_event is not None and self.stop_event.is_set():
             self.model.stop_training = True
             self.stopped = True

@@ -18,8 +18,10 @@ def run_status(run):
     if job.status == "failed":
         st.error(f"Training failed: {job.error}")
     elif job.done:
-        verb = "stopped early" if job.status == "stopped" else "finished"
-        st.success(f"Training {verb} after {counted(job.result.epochs_run, 'epoch')} in {job.result.seconds:.1f} s. "
+        # a Stop ends the epoch it falls in early, and Keras counts that epoch: say where it stopped
+        when = (f"stopped in epoch {job.result.epochs_run} of {job.config.epochs}" if job.status == "stopped"
+                else f"finished after {counted(job.result.epochs_run, 'epoch')}")
+        st.success(f"Training {when}, in {job.result.seconds:.1f} s. "
                    f"The model **{run.name}** is now in the sidebar picker.")
     elif job.result is not None:
         st.progress(1.0, text=f"scoring on {runs.SCORED_TEST_IMAGES:,} test images and saving the model…")

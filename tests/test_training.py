@@ -1,5 +1,6 @@
 """The training entry point: progress, stopping, seeding, validation, strategies, threads."""
 
+import math
 import threading
 import time
 
@@ -20,7 +21,7 @@ def test_progress_reports_epochs_losses_speed_and_eta(mnist_small):
     assert [event.epoch for event in epochs] == [1, 2, 3]
     assert all({"loss", "val_loss"} <= set(event.logs) for event in epochs)
     assert events[-1].phase == "end" and events[-1].fraction == 1.0
-    assert all(event.images_per_second > 0 for event in epochs) and epochs[0].eta_seconds > 0
+    assert all(event.images_per_second > 0 for event in epochs) and epochs[1].eta_seconds > 0
     assert result.history["loss"][-1] < result.history["loss"][0]
     assert result.images_per_second > 0 and result.epochs_run == 3
 
@@ -33,8 +34,20 @@ def test_progress_never_counts_past_the_last_batch_nor_a_negative_time_left():
         time.sleep(0.01)
         reporter.on_train_batch_end(last)
     assert [event.batch for event in events] == [8, 16, 24, 29]
-    assert all(event.eta_seconds >= 0 for event in events) and events[-1].eta_seconds == 0
+    assert math.isnan(events[0].eta_seconds)  # no pace before a second call
+    assert all(event.eta_seconds >= 0 for event in events[1:]) and events[-1].eta_seconds == 0
     assert reporter.images_seen == 29 * 32
+
+
+def test_the_time_left_leaves_out_the_first_call_which_traces_the_step():
+    events = []
+    reporter = ProgressReporter(epochs=10, batches=8, batch_size=32, on_progress=events.append, every_seconds=0)
+    reporter.on_epoch_begin(0)
+    time.sleep(0.5)  # tracing and compiling the step
+    reporter.on_train_batch_end(3)
+    time.sleep(0.02)
+    reporter.on_train_batch_end(7)  # 4 batches in 0.02 s: 72 batches left take about 0.4 s, not 4.5
+    assert 0.2 < events[-1].eta_seconds < 1.5
 
 
 def test_same_seed_same_run(mnist_small):
