@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from aecore.figures import loss_curves
-from aecore.metrics import per_example
+from aecore.metrics import per_example, psnr_gain
 from aecore.noise import Noise, add_noise
 from studio import common, models
 from studio.noise_controls import noise_controls
@@ -33,8 +33,8 @@ with view:
     columns[1].metric("Mean PSNR", f"{scores['psnr'].mean():.2f} dB")
     columns[2].metric("Mean SSIM", f"{scores['ssim'].mean():.3f}")
     if noise:
-        noisy_psnr = per_example(images, noisy, ["psnr"])["psnr"].mean()
-        columns[3].metric("PSNR gain over noisy input", f"{scores['psnr'].mean() - noisy_psnr:+.2f} dB")
+        columns[3].metric("PSNR gain over noisy input", f"{psnr_gain(images, noisy, outputs):+.2f} dB",
+                          help="10 log10 of the noisy inputs' mean squared error over the reconstructions'")
     table = pd.DataFrame({"label": [data.class_names[label] for label in labels],
                           **{name: np.round(values, 4) for name, values in scores.items()}})
     st.dataframe(table, height=240, key="recon_table")

@@ -62,3 +62,14 @@ def test_evaluate_model_scores_the_noisy_baseline_by_the_metrics_asked(mnist_sma
     model = build("dense")
     scores = metrics.evaluate_model(model, mnist_small.x_test, "gaussian:0.4", baseline_metrics=["mse", "psnr"])
     assert set(scores["noisy_input"]) == {"mse", "psnr", "n"} and "ssim" in scores["model"]
+
+
+def test_the_gain_over_noisy_inputs_comes_from_mean_errors_not_mean_psnrs():
+    clean = np.zeros((2, 4, 4), np.float32)
+    noisy = clean.copy()
+    noisy[1] += 0.1  # the first image untouched by the noise (PSNR 100 dB), the second with MSE 0.01
+    outputs = clean + np.float32(np.sqrt(0.001))  # both reconstructed with MSE 0.001
+    assert metrics.psnr_gain(clean, noisy, outputs) == pytest.approx(10 * np.log10(0.005 / 0.001), abs=1e-4)  # +6.99 dB
+    old = metrics.psnr(clean, outputs).mean() - metrics.psnr(clean, noisy).mean()
+    assert old == pytest.approx(-30, abs=0.01)  # what a difference of mean PSNRs said: 30 - (100 + 20) / 2
+    assert metrics.psnr_gain(clean, clean, clean) == 0.0
