@@ -4,7 +4,7 @@ from aecore.anomaly import anomaly_scores, dataset_against_dataset, roc
 from aecore.datasets import load_dataset
 from aecore.zoo import load_model
 from tests.app.conftest import start_training, training_run, wait_for_training
-from tests.app.test_pages import assert_clean, image_captions, open_app, picked_model
+from tests.app.test_pages import as_shown, assert_clean, image_captions, open_app, picked_model
 from tests.conftest import png_bytes
 
 
@@ -79,7 +79,7 @@ def test_uploads_get_a_verdict_and_broken_files_a_message(app_env, mnist):
     ]).run()
     assert_clean(at)
     assert any(text.value.startswith("**normal**") or text.value.startswith("**an anomaly**") for text in at.markdown)
-    assert "my_digit.png" in " ".join(image_captions(at)).replace("\\", "")
+    assert "my_digit.png" in as_shown(" ".join(image_captions(at)))
     warnings = [warning.value for warning in at.warning]
     assert any("notes" in warning and "\\[notes\\]" in warning for warning in warnings)  # shown escaped, not a link
 

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from app_pages import PAGES
-from tests.app.test_pages import assert_clean, open_app
+from tests.app.test_pages import as_shown, assert_clean, open_app
 
 PHOTO = "d_photo_color"
 
@@ -27,7 +27,7 @@ def open_photo_page():
 
 
 def plain_text(elements):
-    return " ".join(element.value for element in elements).replace("\\", "").replace("\u2060", "")
+    return as_shown(" ".join(element.value for element in elements))
 
 
 def test_a_colour_photo_comes_back_at_full_size_with_its_views_and_download(app_env):
