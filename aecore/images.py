@@ -416,8 +416,11 @@ def open_zip(data):
         declared = (end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]) if end else None
     except (AttributeError, OSError, struct.error):  # a future Python without it: ZipFile's own count below
         declared = None
-    if declared and (declared[0] > MAX_ZIP_MEMBERS or declared[1] > MAX_ZIP_MEMBERS * CENTRAL_RECORD_BYTES):
+    if declared and declared[0] > MAX_ZIP_MEMBERS:
         raise ImageError(_too_many_members(declared[0]))
+    if declared and declared[1] > MAX_ZIP_MEMBERS * CENTRAL_RECORD_BYTES:  # its count says less than it holds
+        raise ImageError(f"the zip's listing takes {declared[1] / MB:.1f} MB, more than {MAX_ZIP_MEMBERS:,} files "
+                         f"need; a zip may hold up to {MAX_ZIP_MEMBERS:,}")
     archive = zipfile.ZipFile(io.BytesIO(data))
     listed = archive.infolist()
     if len(listed) > MAX_ZIP_MEMBERS:

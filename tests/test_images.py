@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from aecore import images
 from aecore.images import (
     MAX_PIXELS,
     MAX_ZIP_MEMBERS,
@@ -169,6 +170,17 @@ def test_a_zip_listing_too_many_files_is_refused_in_one_line_from_its_end_record
     assert [upload.error for upload in read_upload("lying.zip", lying)] == [refused.error]
     most = zip_of(f"n{number}.txt" for number in range(MAX_ZIP_MEMBERS))
     assert len(list(read_upload("fine.zip", most))) == MAX_ZIP_MEMBERS + 1  # each named, then "holds no images"
+
+
+def test_a_zip_whose_listing_is_bigger_than_its_count_says_is_refused_by_the_listing_size(monkeypatch):
+    data = zip_of(f"note_{number}.txt" for number in range(40))
+    end = data.rindex(b"PK\x05\x06")
+    lying = data[:end + 8] + (1).to_bytes(2, "little") * 2 + data[end + 12:]  # says 1 file; its listing holds 40
+    monkeypatch.setattr(images, "CENTRAL_RECORD_BYTES", 0.001)  # a listing of 40 entries counts as over the cap
+    (refused,) = read_upload("lying.zip", lying)
+    assert refused.name == "lying.zip"
+    assert refused.error.startswith("the zip's listing takes 0.0 MB, more than 20,000 files need")
+    assert refused.error.endswith("a zip may hold up to 20,000")
 
 
 def test_the_copies_macos_adds_to_a_zip_are_left_out_without_a_word(digit):
