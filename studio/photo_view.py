@@ -16,9 +16,9 @@ import streamlit as st
 
 from aecore.cards import best_photo_models, trained_for
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
-from aecore.noise import Noise
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
 from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
+from aecore.noise import Noise
 from studio import models, settings, visitors
 from studio import uploads as upload_path
 from studio.limits import photo_denoising_slots, photo_limits
