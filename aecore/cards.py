@@ -45,6 +45,11 @@ FAMILY_CAPABILITIES = {
     "photo": Capabilities(photo=True),
 }
 NO_CAPABILITIES = Capabilities()
+# The catalogue families trained on small images (a dataset's), not on photo patches: `train`'s choices.
+IMAGE_MODELS = [name for name, row in FAMILY_CAPABILITIES.items() if not row.photo]
+# What a recipe (and so a card) may name as its optimizer and its loss.
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
+LOSSES = ("mse", "binary_crossentropy", "mae")
 
 
 def capabilities(family):

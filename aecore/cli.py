@@ -75,7 +75,7 @@ STRATEGIES = ("default", "mirrored", "multi-worker")  # aecore.distributed's, wi
 
 
 def make_parser():
-    from aecore.architectures import IMAGE_MODELS, LOSSES, OPTIMIZERS
+    from aecore.cards import IMAGE_MODELS, LOSSES, OPTIMIZERS  # not aecore.architectures: parsing needs no Keras
     from aecore.datasets import DATASETS
 
     parser = OneLineParser(prog="python -m aecore", description="Keras autoencoders: train, evaluate, denoise.")
@@ -450,8 +450,8 @@ COMMANDS = {"models": command_models, "train": command_train, "train-photo": com
 def main(argv=None):
     from aecore import import_tensorflow_quietly
 
+    args = make_parser().parse_args(argv)  # before TensorFlow loads: a mistyped option is told at once
     import_tensorflow_quietly()  # no CUDA and oneDNN start-up lines on a CPU machine's terminal
-    args = make_parser().parse_args(argv)
     from aecore.datasets import DatasetUnavailable
 
     try:

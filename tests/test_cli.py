@@ -122,6 +122,14 @@ def test_bad_arguments_get_one_clear_line(args, message):
     assert "Traceback" not in completed.stderr
 
 
+def test_a_mistyped_command_is_told_before_tensorflow_loads():
+    code = ("import sys\nfrom aecore.cli import main\ntry:\n    main(['train', '--model', 'nope', '--out', 'x'])\n"
+            "except SystemExit as stop:\n    print(stop.code, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert completed.stdout.split() == ["2", "False", "False"], completed.stderr
+    assert "invalid choice: 'nope'" in completed.stderr
+
+
 def crafted_copy(source, target, config=None, drop=()):
     """A copy of the model archive `source` with its config replaced by `config` and the members in `drop` left out."""
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:

@@ -25,10 +25,9 @@ from aecore.architectures.photo import PhotoDenoiser
 from aecore.architectures.subclassed import SubclassedAutoencoder
 from aecore.architectures.tied import TiedAutoencoder
 from aecore.architectures.vae import VariationalAutoencoder
-from aecore.cards import FAMILY_CAPABILITIES, Capabilities, capabilities, code_in_words
-
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
-LOSSES = ("mse", "binary_crossentropy", "mae")
+from aecore.cards import (
+    FAMILY_CAPABILITIES, IMAGE_MODELS, LOSSES, OPTIMIZERS, Capabilities, capabilities, code_in_words,
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,6 @@ CATALOGUE = {name: replace(entry, capabilities=FAMILY_CAPABILITIES[name]) for na
     "sparse": CatalogueEntry(SparseAutoencoder, "dense with an L1 activity penalty that makes the code sparse"),
     "photo": CatalogueEntry(PhotoDenoiser, "residual U-Net for photos of any size, gray or colour: a blind denoiser"),
 }.items()}
-IMAGE_MODELS = [name for name, entry in CATALOGUE.items() if not entry.capabilities.photo]  # trained on small images
 
 
 def list_models():
