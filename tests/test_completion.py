@@ -57,6 +57,7 @@ def test_block_noise_hides_one_rectangle_per_image_and_repeats_with_its_seed(mni
         add_noise(np.ones((4, 3), np.float32), "block:0.5")
 
 
+@pytest.mark.slow
 def test_a_model_trained_on_block_noise_beats_the_mean_image(mnist_small, mnist):
     from aecore.training import TrainConfig, train
 

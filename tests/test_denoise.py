@@ -90,6 +90,7 @@ def test_a_gray_photo_model_says_it_turned_a_colour_photo_gray():
     assert result.output.shape == (16, 16, 1) and "gray" in result.notes[0]
 
 
+@pytest.mark.slow
 def test_digit_models_keep_the_mnist_path(mnist_small):
     from aecore.training import TrainConfig, train
 
@@ -104,6 +105,7 @@ def test_digit_models_keep_the_mnist_path(mnist_small):
                                   denoise(model, picture, noise=f"gaussian:{25 / 255}", seed=3).noisy)
 
 
+@pytest.mark.slow
 def test_the_ensemble_turns_with_the_image_as_one_network_does_not(photo_model):
     image = add_gaussian_noise(smooth_photo(40, 56), 25, seed=4, clip=False)
     turned = lambda picture: np.rot90(picture[:, ::-1])  # noqa: E731

@@ -28,6 +28,7 @@ def test_tensorflow_starts_without_flooding_the_terminal():
     assert completed.stderr == "stderr still works\n"
 
 
+@pytest.mark.slow
 def test_the_library_builds_and_runs_models_under_another_keras_backend(tmp_path):
     """A lent GPU machine has JAX and PyTorch but no TensorFlow: aecore's models, the command line's
     parser and the model files must work there (JAX runs here on the CPU)."""

@@ -50,6 +50,7 @@ def test_projections_take_only_the_cores_other_work_leaves_free():
     assert 1 <= projection_threads() <= os.cpu_count()  # this machine's cores and load
 
 
+@pytest.mark.slow
 def test_tsne_and_umap_run_on_the_threads_asked_for(codes, monkeypatch):
     import openTSNE
     import umap

@@ -41,6 +41,7 @@ def test_bad_metric_and_shapes_are_refused():
         NearestNeighbours(np.zeros((3, 2))).query(np.zeros((1, 5)))
 
 
+@pytest.mark.slow
 def test_codes_of_a_trained_model_find_digits_of_the_same_class(mnist_small, mnist):
     model = train("dense", mnist_small, TrainConfig(epochs=2, batch_size=32), code_size=16).model
     images, labels = mnist.x_test[:500], mnist.y_test[:500]

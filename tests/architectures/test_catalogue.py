@@ -27,6 +27,7 @@ def test_model_has_recipe_docstring_and_submodels(name):
     assert model.decode(codes).shape == (3, 28, 28, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", IMAGE_MODELS)
 def test_model_trains_saves_and_reloads(name, mnist_small, tmp_path):
     model = build(name, input_shape=mnist_small.input_shape)
@@ -55,6 +56,7 @@ def test_model_takes_other_image_shapes(name):
     assert model.reconstruct(x).shape == (4, *shape)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_conv_transpose_decoder_is_the_keras_io_model(batch_norm, mnist_small, tmp_path):
     model = build("conv", upsampling="transpose", batch_norm=batch_norm)

@@ -24,6 +24,7 @@ def test_the_classic_conv_code_is_a_map_bigger_than_the_image():
     assert code_in_words({"architecture": "dense", "options": hyperparameters(build("dense"))}) == "64 values"
 
 
+@pytest.mark.slow
 def test_a_dense_code_layer_gives_conv_a_real_bottleneck(mnist_small, tmp_path):
     model = build("conv", code_units=2)
     assert model.code_shape == (2,) and model.code_values == 2

@@ -47,6 +47,7 @@ def test_saves_and_reloads_identically(tmp_path):
     np.testing.assert_array_equal(reloaded.reconstruct(x), model.reconstruct(x))
 
 
+@pytest.mark.slow
 def test_learns_to_remove_noise_from_smooth_images():
     rng = np.random.default_rng(3)
     ramps = np.linspace(0, 1, 32, dtype=np.float32)

@@ -1,11 +1,13 @@
 """The variational autoencoder tracks reconstruction and KL losses apart, and predicts deterministically."""
 
 import numpy as np
+import pytest
 
 from aecore.architectures import build
 from aecore.training import TrainConfig, train
 
 
+@pytest.mark.slow
 def test_vae_reports_both_losses_and_decodes_the_mean(mnist_small):
     result = train("vae", mnist_small, TrainConfig(epochs=1, batch_size=64))
     history = result.history
