@@ -14,7 +14,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # and a oneDNN fallback notice as errors. Python exceptions are unaffected; set 0 to debug TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-__all__ = ["CATALOGUE", "build", "list_models", "import_tensorflow_quietly"]
+__all__ = ["CATALOGUE", "build", "list_models", "import_tensorflow_quietly", "lower_this_threads_priority"]
 
 _TENSORFLOW_IMPORT = threading.Lock()
 
@@ -44,6 +44,15 @@ def import_tensorflow_quietly():
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def lower_this_threads_priority(niceness=10):
+    """Make the calling thread yield the CPU to other work (on Linux a thread has its own nice value; elsewhere,
+    or where it is not allowed, the thread keeps its priority)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):
+        pass
 
 
 def __getattr__(name):

@@ -11,17 +11,17 @@ mass in 28x28.
 """
 
 import concurrent.futures
-import contextlib
 import io
 import os
 import re
 import struct
-import threading
 import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, JpegImagePlugin
+
+from aecore import lower_this_threads_priority
 
 try:  # HEIC, the format of iPhone photos; AVIF is built into Pillow
     import pillow_heif
@@ -46,15 +46,10 @@ LARGE_DECODES_AT_ONCE = 2  # ... so that the process decodes at most this many a
 LARGE_DECODE_NICENESS = int(os.environ.get("AECORE_DECODE_NICENESS", "10"))  # ... on threads that yield the CPU
 
 
-def _yield_the_cpu():
-    """Lower this thread's priority: on Linux a thread id counts as a process id here (elsewhere, nothing)."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LARGE_DECODE_NICENESS)
-
-
 # Pillow and NumPy let go of the GIL while they decode and convert, so a page script of another
 # visitor runs beside a big decode: on threads of lower priority, the decode takes what CPU is left.
-_large_decoder = concurrent.futures.ThreadPoolExecutor(LARGE_DECODES_AT_ONCE, "large-decode", _yield_the_cpu)
+_large_decoder = concurrent.futures.ThreadPoolExecutor(LARGE_DECODES_AT_ONCE, "large-decode", lower_this_threads_priority,
+                                                       (LARGE_DECODE_NICENESS,))
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "AVIF") + (("HEIF",) if pillow_heif else ())
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif")
 

@@ -106,11 +106,34 @@ def project(codes, method="pca", dims=2, seed=0, threads=None):
                     neighbors="exact" if len(codes) <= EXACT_NEIGHBOURS else "auto",
                     negative_gradient_method="fft" if dims == 2 else "bh", ints_in_interval=TSNE_INTS_IN_INTERVAL)
         return Projection("tsne", np.asarray(tsne.fit(codes), np.float32))
+    return Projection("umap", _umap(codes, dims, threads))
+
+
+def _umap(codes, dims, threads):
+    """UMAP on exact nearest neighbours, found here (below 4,096 codes umap-learn finds the same ones itself).
+
+    From 4,096 codes umap-learn would build an approximate NNDescent index, whose numba code compiles for
+    about 100 s in each new process on a small CPU; exact neighbours of 10,000 codes take a second.
+    """
+    import warnings
+
     import umap
+    from sklearn.neighbors import NearestNeighbors
 
     neighbours = max(2, min(15, len(codes) - 1))
-    embedding = umap.UMAP(n_components=dims, n_neighbors=neighbours, n_jobs=threads).fit_transform(codes)
-    return Projection("umap", np.asarray(embedding, np.float32))
+    distances, indices = NearestNeighbors(n_neighbors=neighbours, n_jobs=threads).fit(codes).kneighbors(codes)
+    with warnings.catch_warnings():  # "transform will be unavailable": only the fitted codes are drawn
+        warnings.filterwarnings("ignore", "precomputed_knn", UserWarning)
+        embedding = umap.UMAP(n_components=dims, n_neighbors=neighbours, n_jobs=threads,
+                              precomputed_knn=(indices, distances.astype(np.float32))).fit_transform(codes)
+    return np.asarray(embedding, np.float32)
+
+
+def warm_up_umap():
+    """Compile umap-learn's numba code on 64 random points, so that a process's first UMAP takes seconds, not
+    half a minute (about 30 s of one core on a small CPU; the compiled code is not kept between processes)."""
+    points = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
+    _umap(points, 2, 1)
 
 
 def _pca(codes, components, seed):

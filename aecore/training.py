@@ -9,7 +9,6 @@ after the current call and keeps the model.
 
 import contextlib
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aecore import lower_this_threads_priority
 from aecore.architectures import build
 from aecore.distributed import distributed_batches, fit_ready, make_strategy, validation_batches, worker_count
 from aecore.noise import Noise, add_noise
@@ -172,14 +172,6 @@ class YieldWhile(keras.callbacks.Callback):
             time.sleep(self.step_seconds)
             waited += self.step_seconds
         self.paused_seconds += waited
-
-
-def lower_this_threads_priority(niceness=10):
-    """Make the calling thread yield the CPU to the process's other threads (Linux: threads have their own nice value)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-    except (AttributeError, OSError):  # not Linux, or not allowed: training simply keeps its priority
-        pass
 
 
 def clean_batches(x, config):

@@ -1,14 +1,17 @@
 """Latent space: codes of test images as a 2-D / 3-D scatter with their images on hover; pick a point
 to see its nearest codes, type one to decode it, draw a digit to place it, and generate from a VAE."""
 
+import threading
+
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from aecore import lower_this_threads_priority
 from aecore.architectures import code_in_words
 from aecore.figures import code_heatmap, latent_scatter
 from aecore.images import ImageError, canvas_to_gray, prepare_for_model
-from aecore.latent import coordinates_csv, interpolate, manifold_grid, nearest_codes, project
+from aecore.latent import coordinates_csv, interpolate, manifold_grid, nearest_codes, project, warm_up_umap
 from studio import common, generation, models
 from studio.hover_images import hover_images
 from studio.limits import count_control, counts_up_to
@@ -36,6 +39,19 @@ def projected(model_key, count, method, dims, model, images):
             cached = work()  # encoding and PCA: well under a second
         result_cache().put(key, cached)
     return cached
+
+
+@st.cache_resource(show_spinner=False)
+def compile_umap_in_the_background():
+    """Once per server process, when this page first opens: UMAP's numba code compiles on a thread that yields the
+    CPU, so that the visitor's first UMAP takes seconds rather than half a minute more."""
+    def compile_with_low_priority():
+        lower_this_threads_priority()
+        warm_up_umap()
+
+    thread = threading.Thread(target=compile_with_low_priority, name="aestudio-umap-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def pick_clicked_point():
@@ -70,6 +86,7 @@ test_set, test_labels, data = models.test_images(entry, None)
 count = count_control(controls, "Test images", counts_up_to(len(test_set), (200, 500, 1000, 2000, 5000, 10000)),
                       "latent_count", 1000)
 methods = (["code"] if model.code_values in (2, 3) else []) + ["pca", "tsne", "umap"]  # a 2-D or 3-D code only
+compile_umap_in_the_background()
 controls.caption(f"Each code: {code_in_words(entry.card)}.")
 method = controls.radio("Projection", methods, format_func=NAMES.get, key="latent_method")
 if method == "code":  # the code drawn as it is: as many dimensions as it has

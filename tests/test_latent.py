@@ -41,6 +41,25 @@ def test_tsne_and_umap_separate_clusters_and_have_no_inverse(codes, method, dims
         projection.to_code([0] * dims)
 
 
+@pytest.mark.slow
+def test_umap_of_many_codes_finds_exact_neighbours_without_an_nndescent_index(monkeypatch):
+    """From 4,096 codes umap-learn would build an NNDescent index, whose numba code compiles for minutes."""
+    import umap.umap_
+
+    class NoIndex:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("an NNDescent index was built")
+
+    monkeypatch.setattr(umap.umap_, "NNDescent", NoIndex)
+    rng = np.random.default_rng(1)
+    codes = np.concatenate([centre + rng.normal(size=(1400, 16)) for centre in rng.normal(size=(3, 16)) * 8])
+    points = project(codes, "umap", 2, threads=1).points
+    labels = np.repeat(np.arange(3), 1400)
+    centres = np.array([points[labels == label].mean(axis=0) for label in range(3)])
+    nearest = np.linalg.norm(points[:, None] - centres[None], axis=2).argmin(axis=1)
+    assert (nearest == labels).mean() > 0.99
+
+
 def test_projections_take_only_the_cores_other_work_leaves_free():
     assert projection_threads(cores=8, load=0.0) == 8  # a quiet machine: every core
     assert projection_threads(cores=8, load=2.7) == 6  # two cores busy and a third in part: six threads
