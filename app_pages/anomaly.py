@@ -114,7 +114,8 @@ with controls:
         for key, candidate in suited[:3]:
             st.button(f"Use {candidate.label}", key=f"anomaly_use_{candidate.label}", on_click=use_model,
                       args=(key,))
-    with st.expander("Train a detector on these normal images", expanded=not fits):
+    own_run = run is not None and run.page == "anomaly"  # open while it runs, and after: its message, its downloads
+    with st.expander("Train a detector on these normal images", expanded=not fits or own_run):
         normal_data = (data.only_classes(normal) if mode == "classes" else data).subset(train=limits.max_train_images)
         epochs = st.slider("Epochs", 1, limits.max_epochs, key="anomaly_epochs")
         st.caption(f"{DETECTOR_ARCHITECTURE} 784 → {DETECTOR_OPTIONS['hidden_sizes'][0]} → "

@@ -19,9 +19,9 @@ st.markdown(
 )
 DIGIT_DIAGRAM = string.Template("""digraph {
     rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
-    input [label="input image\\n$pixels pixels"]; encoder [label="encoder"];
+    input [label="input $kind\\n$size"]; encoder [label="encoder"];
     code [label="code\\n$code", fillcolor="#fde8c8"]; decoder [label="decoder"];
-    output [label="reconstruction\\n$pixels pixels"];
+    output [label="reconstruction\\n$size"];
     input -> encoder -> code -> decoder -> output;
 }""")
 # A photo model is fully convolutional: its code is a map of features, and skips carry detail past it.
@@ -36,18 +36,19 @@ PHOTO_DIAGRAM = """digraph {
 
 
 def digit_diagram(card):
-    """The digit diagram with the sizes of the model that `card` describes (a generic one without a card)."""
+    """The digit diagram with the sizes of the model that `card` describes (a generic one without a card); a model
+    of points (one axis of coordinates, the Linear AE vs PCA page's) takes a point."""
     shape = (card.get("options") or {}).get("input_shape") or [28, 28, 1]
     values = code_values(card)
-    return DIGIT_DIAGRAM.substitute(pixels=f"{math.prod(shape):,}",
-                                    code=f"{values:,} numbers" if values else "(a few numbers)")
+    kind, size = ("image", f"{math.prod(shape):,} pixels") if len(shape) > 1 else ("point", f"{shape[0]} coordinates")
+    return DIGIT_DIAGRAM.substitute(kind=kind, size=size, code=f"{values:,} numbers" if values else "(a few numbers)")
 
 
 entry = models.current_model(load=False)  # its card: on a fresh server the model is still loading
 if entry is not None and entry.is_photo_model:
     st.graphviz_chart(PHOTO_DIAGRAM, width="content")
 else:
-    st.graphviz_chart(digit_diagram(entry.card if entry is not None and entry.is_image_model else {}), width="content")
+    st.graphviz_chart(digit_diagram(entry.card if entry is not None else {}), width="content")
 if entry is None:
     st.info(
         "There are no pretrained models in `pretrained/` yet, and none trained in this session. "

@@ -100,7 +100,7 @@ def codes_figure(epoch, codes, labels, class_names):
 def show_pictures():
     """The loss curve, the codes of test images and the live preview, which change once an epoch."""
     run = runs.current_run()
-    if run is None:
+    if run is None or run.page != "train":  # a detector's run is the Anomaly page's to show
         return
     job = run.job
     left, middle, right = st.columns(3)
@@ -124,5 +124,6 @@ def show_pictures():
             common.show_mosaic(rows, caption=caption)
 
 
-run_view.show_run(running, "Choose settings and press **Start training**. You can switch pages while it runs.")
+run_view.show_run(running, "Choose settings and press **Start training**. You can switch pages while it runs.",
+                  page="train")
 show_pictures()

@@ -42,17 +42,23 @@ def run_actions(run):
     elif run.key in models.session_models():  # gone once newer models have taken its place
         entry = models.session_models()[run.key]
         download_left, download_right = st.columns(2)
-        download_left.download_button("Download model (.keras)", entry.path.read_bytes(), entry.path.name,
-                                      mime="application/octet-stream", key="download_keras")
-        download_right.download_button("Download model card (.json)", entry.path.with_suffix(".json").read_bytes(),
+        # short labels: the Anomaly page shows them in a fifth of its width
+        download_left.download_button("Model (.keras)", entry.path.read_bytes(), entry.path.name,
+                                      mime="application/octet-stream", key="download_keras",
+                                      icon=":material/download:", help="the trained model, for `keras.models.load_model`")
+        download_right.download_button("Card (.json)", entry.path.with_suffix(".json").read_bytes(),
                                        entry.path.with_suffix(".json").name, mime="application/json",
-                                       key="download_card")
+                                       key="download_card", icon=":material/download:",
+                                       help="its model card: how it was trained, and its scores")
 
 
-def show_run(running, idle_message, page=None):
+RUN_PAGES = {"train": "the Train page", "anomaly": "the Anomaly detection page"}  # the pages that start runs
+
+
+def show_run(running, idle_message, page):
     """Stop and the progress line of this visitor's run (or `idle_message` without one), redrawn while it runs.
 
-    With `page`, only a run that page started: another page's run is named while it goes on, and not shown.
+    Only a run that `page` started: another page's run is named while it goes on, and not shown.
     """
 
     @st.fragment(run_every=STATUS_SECONDS if running else None)
@@ -63,10 +69,10 @@ def show_run(running, idle_message, page=None):
             # button and this view change together. Only this fragment asks: a second app rerun could
             # arrive with the browser's old picker value and undo the pick of the new model.
             st.rerun(scope="app")
-        if run is None or page is not None and run.page != page:
+        if run is None or run.page != page:
             st.info(idle_message if run is None or not run.running else
-                    "Your other training run goes on (the Train page shows it): one run at a time, so this one can "
-                    "start when it ends.")
+                    f"Your other training run goes on ({RUN_PAGES[run.page]} shows it): one run at a time, so this "
+                    "one can start when it ends.")
             return
         run_actions(run)  # each slot always holds one element, so no state outlives the next
         run_status(run)

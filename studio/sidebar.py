@@ -58,7 +58,8 @@ def show_card(card, trained_here=False):
         st.caption("  \n".join(lines))
         return
     origin = "trained in this session, seen only by you" if trained_here else "pretrained"
-    images = f", {card['train_examples']:,} training images" if card.get("train_examples") else ""
+    examples = "points" if len((card.get("options") or {}).get("input_shape") or [28, 28, 1]) == 1 else "images"
+    images = f", {card['train_examples']:,} training {examples}" if card.get("train_examples") else ""
     source = source_in_words(card.get("data_source", "unknown source"), trained=True)  # where it was trained
     lines = [
         f"**{card.get('architecture', '?')}** · code {code_in_words(card)} · {origin}",

@@ -59,7 +59,13 @@ def test_trains_a_detector_of_one_digit_and_uses_it(app_env):
     key = training_run(at).key
     assert key.startswith("session:dense_mnist-normal-1_") and picked_model(at) == key
     assert any("trained on these normal images alone" in caption.value for caption in at.caption)
+    panel = next(expander for expander in at.expander if expander.label.startswith("Train a detector"))
+    assert panel.proto.expanded and any("Training finished" in message.value for message in at.success)
     assert float(metric(at, "AUROC")) > 0.8  # ones are easy to tell from the other digits
+    at.switch_page("app_pages/train.py").run()  # the Train page shows its own runs, not this detector's
+    assert_clean(at)
+    assert not at.success and not at.get("download_button") and not at.get("plotly_chart")
+    assert any("press **Start training**" in message.value for message in at.info)
 
 
 def test_the_detector_panel_shows_no_run_of_the_train_page(app_env):
@@ -67,7 +73,7 @@ def test_the_detector_panel_shows_no_run_of_the_train_page(app_env):
     at.switch_page("app_pages/anomaly.py").run()
     assert_clean(at)
     assert not any("Training finished" in message.value for message in at.success)
-    assert "Download model (.keras)" not in [button.proto.label for button in at.get("download_button")]
+    assert "Model (.keras)" not in [button.proto.label for button in at.get("download_button")]
     assert any("joins the sidebar picker" in message.value for message in at.info)
 
 

@@ -122,8 +122,7 @@ def test_training_runs_to_the_end_and_joins_the_picker(app_env):
     assert any("finished after 2 epoch" in s.value for s in at.success)
     key = training_run(at).key
     assert key.startswith("session:dense_mnist_") and picked_model(at) == key
-    assert {button.label for button in at.get("download_button")} >= {"Download model (.keras)",
-                                                                       "Download model card (.json)"}
+    assert {button.label for button in at.get("download_button")} >= {"Model (.keras)", "Card (.json)"}
     assert at.get("plotly_chart"), "the loss curve is drawn"
 
 
