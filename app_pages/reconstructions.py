@@ -33,8 +33,9 @@ with view:
     columns[1].metric("Mean PSNR", f"{scores['psnr'].mean():.2f} dB")
     columns[2].metric("Mean SSIM", f"{scores['ssim'].mean():.3f}")
     if noise:
-        columns[3].metric("PSNR gain over noisy input", f"{psnr_gain(images, noisy, outputs):+.2f} dB",
-                          help="10 log10 of the noisy inputs' mean squared error over the reconstructions'")
+        columns[3].metric("Gain over noisy", f"{psnr_gain(images, noisy, outputs):+.2f} dB",  # a label that fits
+                          help="PSNR gain over the noisy inputs: 10 log10 of their mean squared error over the "
+                               "reconstructions'")
     table = pd.DataFrame({"label": [data.class_names[label] for label in labels],
                           **{name: np.round(values, 4) for name, values in scores.items()}})
     st.dataframe(table, height=240, key="recon_table")

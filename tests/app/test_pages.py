@@ -171,6 +171,8 @@ def test_sigma_slider_renoises_and_changes_the_metrics(app_env):
     assert_clean(at)
     assert at.metric[0].value != low
     assert at.query_params["sigma"] == "0.9"
+    assert [metric.label for metric in at.metric][-1] == "Gain over noisy"
+    assert all(len(metric.label) <= 16 for metric in at.metric)  # a quarter of the view at 1280 px shows about 16
 
 
 def test_shared_link_restores_the_view(app_env):
@@ -328,6 +330,7 @@ def test_linear_vs_pca_opens_on_a_pretrained_model_and_trains_on_demand(app_env)
     assert any("trained with 150 epochs, learning rate 0.01, seed 0" in caption.value for caption in at.caption)
     angle = float(at.metric[0].value.rstrip("°"))
     assert angle < 5.0
+    assert all(len(metric.label) <= 16 for metric in at.metric)  # a third of the view at 1280 px shows about 20
     at.slider(key="linear_epochs").set_value(10).run()  # moving a slider alone trains nothing
     assert any("trained with 150 epochs" in caption.value for caption in at.caption)
 
