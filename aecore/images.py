@@ -117,7 +117,10 @@ def declared_size(data: bytes):
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             width, height = image.size
-            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            # A PNG's EXIF may follow its pixels, and Pillow decodes the whole image to look for it: here the
+            # size is read from the header alone, upright only when the EXIF came before the pixels.
+            header_only = image.format == "PNG" and "exif" not in image.info
+            turned = not header_only and image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
             return (height, width) if turned else (width, height)
     except Exception:  # any failure is reported by load_image with its reason
         return None
