@@ -1,7 +1,7 @@
 """Home: what an autoencoder is, and the picked model's reconstructions of test images."""
 
+import html
 import math
-import string
 
 import streamlit as st
 
@@ -17,38 +17,61 @@ st.markdown(
     "**decoder** rebuilds the image from the code alone. Train it on noisy inputs with clean targets and "
     "it becomes a **denoiser**; look at its codes and you see how it organises the data."
 )
-DIGIT_DIAGRAM = string.Template("""digraph {
-    rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
-    input [label="input $kind\\n$size"]; encoder [label="encoder"];
-    code [label="code\\n$code", fillcolor="#fde8c8"]; decoder [label="decoder"];
-    output [label="reconstruction\\n$size"];
-    input -> encoder -> code -> decoder -> output;
-}""")
+CHARACTER_WIDTH, LINE_HEIGHT, BOX_HEIGHT, GAP = 7.4, 17, 52, 34  # pixels, for 13 px sans-serif text
+
+
+def flow_diagram(boxes, skip=None):
+    """An SVG of boxes in a row joined by arrows, left to right: `boxes` are (lines, highlighted), and `skip` labels a
+    dashed arc from the second box to the fourth. Drawn here rather than by Graphviz, whose layout engine the
+    browser would load and run on every visit to Home (0.6 s of its main thread on a small CPU)."""
+    widths = [max(len(line) for line in lines) * CHARACTER_WIDTH + 24 for lines, _ in boxes]
+    lefts = [sum(widths[:index]) + GAP * index for index in range(len(boxes))]
+    top = 34 if skip else 2
+    width, height = lefts[-1] + widths[-1] + 2, top + BOX_HEIGHT + 4
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
+             f'height="{height}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="13" '
+             'fill="#31333f"><defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
+    for index, ((lines, highlighted), left, box_width) in enumerate(zip(boxes, lefts, widths)):
+        parts.append(f'<rect x="{left + 1:.0f}" y="{top}" width="{box_width:.0f}" height="{BOX_HEIGHT}" rx="10" '
+                     f'fill="{"#fde8c8" if highlighted else "#eef3fb"}" stroke="#555"/>')
+        first = top + BOX_HEIGHT / 2 - (len(lines) - 1) * LINE_HEIGHT / 2 + 4
+        for number, line in enumerate(lines):
+            parts.append(f'<text x="{left + 1 + box_width / 2:.0f}" y="{first + number * LINE_HEIGHT:.0f}" '
+                         f'text-anchor="middle">{html.escape(line)}</text>')
+        if index:
+            parts.append(f'<line x1="{left - GAP + 1:.0f}" y1="{top + BOX_HEIGHT / 2:.0f}" x2="{left:.0f}" '
+                         f'y2="{top + BOX_HEIGHT / 2:.0f}" stroke="#555" marker-end="url(#head)"/>')
+    if skip:
+        start, end = lefts[1] + widths[1] / 2, lefts[3] + widths[3] / 2
+        parts.append(f'<path d="M{start:.0f},{top} C{start:.0f},{top - 26} {end:.0f},{top - 26} {end:.0f},{top}" '
+                     'fill="none" stroke="#555" stroke-dasharray="5,4" marker-end="url(#head)"/>')
+        parts.append(f'<text x="{(start + end) / 2:.0f}" y="{top - 23}" text-anchor="middle" '
+                     f'font-size="12">{html.escape(skip)}</text>')
+    return "".join(parts) + "</svg>"
+
+
 # A photo model is fully convolutional: its code is a map of features, and skips carry detail past it.
-PHOTO_DIAGRAM = """digraph {
-    rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="sans-serif"];
-    input [label="noisy photo\\nany size"]; encoder [label="encoder\\n(strided convolutions)"];
-    code [label="code\\n(feature maps at 1/8 size)", fillcolor="#fde8c8"];
-    decoder [label="decoder\\n(upsampling)"]; output [label="denoised photo\\nsame size"];
-    input -> encoder -> code -> decoder -> output;
-    encoder -> decoder [label="skips", style=dashed, fontname="sans-serif"];
-}"""
+PHOTO_DIAGRAM = flow_diagram([(["noisy photo", "any size"], False), (["encoder", "(strided convolutions)"], False),
+                              (["code", "(feature maps at 1/8 size)"], True), (["decoder", "(upsampling)"], False),
+                              (["denoised photo", "same size"], False)], skip="skips")
 
 
 def digit_diagram(card):
-    """The digit diagram with the sizes of the model that `card` describes (a generic one without a card); a model
-    of points (one axis of coordinates, the Linear AE vs PCA page's) takes a point."""
+    """The diagram with the sizes of the model that `card` describes (a generic one without a card); a model of
+    points (one axis of coordinates, the Linear AE vs PCA page's) takes a point."""
     shape = (card.get("options") or {}).get("input_shape") or [28, 28, 1]
     values = code_values(card)
     kind, size = ("image", f"{math.prod(shape):,} pixels") if len(shape) > 1 else ("point", f"{shape[0]} coordinates")
-    return DIGIT_DIAGRAM.substitute(kind=kind, size=size, code=f"{values:,} numbers" if values else "(a few numbers)")
+    return flow_diagram([([f"input {kind}", size], False), (["encoder"], False),
+                         (["code", f"{values:,} numbers" if values else "(a few numbers)"], True),
+                         (["decoder"], False), (["reconstruction", size], False)])
 
 
 entry = models.current_model(load=False)  # its card: on a fresh server the model is still loading
-if entry is not None and entry.is_photo_model:
-    st.graphviz_chart(PHOTO_DIAGRAM, width="content")
-else:
-    st.graphviz_chart(digit_diagram(entry.card if entry is not None else {}), width="content")
+# an <img> of the SVG: the browser draws it as a picture (st.html drops SVG; no Markdown with HTML on these pages)
+st.image(PHOTO_DIAGRAM if entry is not None and entry.is_photo_model else digit_diagram(entry.card if entry is not None
+                                                                                        else {}))
 if entry is None:
     st.info(
         "There are no pretrained models in `pretrained/` yet, and none trained in this session. "

@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from app_pages import PAGES
+from tests.app.test_home_page import diagram
 from tests.app.test_pages import as_shown, assert_clean, open_app
 
 PHOTO = "d_photo_color"
@@ -225,9 +226,9 @@ def test_every_view_shows_the_photo_in_its_own_tones(app_env, monkeypatch):
 
 def test_home_draws_the_photo_models_diagram_for_a_photo_model(app_env):
     at = open_app()
-    digit_chart = at.get("graphviz_chart")[0].proto.spec
+    digit_chart = diagram(at)
     at.sidebar.selectbox(key="model").set_value(PHOTO).run()
-    photo_chart = at.get("graphviz_chart")[0].proto.spec
+    photo_chart = diagram(at)
     assert "784 pixels" in digit_chart and "784 pixels" not in photo_chart
     assert "any size" in photo_chart and "skips" in photo_chart
 

@@ -87,7 +87,7 @@ def test_each_page_renders(server, browser, screenshots, path, title):
     sidebar.locator('[data-testid="stSelectbox"]').wait_for(timeout=30_000)  # the shared model picker
     sidebar.get_by_text("conv · code 7 x 7 x 32 = 1,568 values").wait_for(timeout=30_000)  # the picked model's card
     if path == "":
-        page.locator('[data-testid="stGraphVizChart"] svg').first.wait_for()
+        page.locator('[data-testid="stImage"] img[src^="data:image/svg+xml"]').first.wait_for()  # the diagram
         wait_for_images(page)
     if path == "completion":
         wait_for_images(page)  # the original, the hidden input, the output and the completion
