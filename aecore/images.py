@@ -113,7 +113,8 @@ def _decode(image: Image.Image, color: bool, max_pixels: int) -> np.ndarray:
 
 
 def declared_size(data: bytes):
-    """(width, height) an image file declares, upright (EXIF turns swap them), or `None` if unreadable."""
+    """(width, height) an image file declares, upright (EXIF turns swap them; in a PNG, only an EXIF that comes
+    before its pixels), or `None` if unreadable."""
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             width, height = image.size
@@ -331,7 +332,7 @@ def decode_file(name, data, color=False, max_pixels=WORKING_PIXELS, budget=None)
     except ImageError as error:
         return Upload(name, error=str(error))
     note = None
-    if declared and declared != (image.shape[1], image.shape[0]):
+    if declared and declared[0] * declared[1] > image.shape[0] * image.shape[1]:  # not a PNG turned by a late EXIF
         note = (f"scaled down from {declared[0]} x {declared[1]} to {image.shape[1]} x {image.shape[0]} pixels "
                 f"(the limit is {max_pixels / 1e6:.1f} megapixels)")
     return Upload(name, image=image, note=note, subsampled=color and chroma_subsampled(data),

@@ -26,10 +26,10 @@ def flow_diagram(boxes, skip=None):
     browser would load and run on every visit to Home (0.6 s of its main thread on a small CPU)."""
     widths = [max(len(line) for line in lines) * CHARACTER_WIDTH + 24 for lines, _ in boxes]
     lefts = [sum(widths[:index]) + GAP * index for index in range(len(boxes))]
-    top = 34 if skip else 2
+    top = 38 if skip else 2
     width, height = lefts[-1] + widths[-1] + 2, top + BOX_HEIGHT + 4
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" width="{width:.0f}" '
-             f'height="{height}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="13" '
+             f'height="{height}" font-family="sans-serif" font-size="13" '
              'fill="#31333f"><defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
     for index, ((lines, highlighted), left, box_width) in enumerate(zip(boxes, lefts, widths)):
@@ -46,7 +46,7 @@ def flow_diagram(boxes, skip=None):
         start, end = lefts[1] + widths[1] / 2, lefts[3] + widths[3] / 2
         parts.append(f'<path d="M{start:.0f},{top} C{start:.0f},{top - 26} {end:.0f},{top - 26} {end:.0f},{top}" '
                      'fill="none" stroke="#555" stroke-dasharray="5,4" marker-end="url(#head)"/>')
-        parts.append(f'<text x="{(start + end) / 2:.0f}" y="{top - 23}" text-anchor="middle" '
+        parts.append(f'<text x="{(start + end) / 2:.0f}" y="{top - 27}" text-anchor="middle" '
                      f'font-size="12">{html.escape(skip)}</text>')
     return "".join(parts) + "</svg>"
 

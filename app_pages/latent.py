@@ -7,7 +7,6 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from aecore import lower_this_threads_priority
 from aecore.architectures import code_in_words
 from aecore.figures import code_heatmap, latent_scatter
 from aecore.images import ImageError, canvas_to_gray, prepare_for_model
@@ -44,13 +43,10 @@ def projected(model_key, count, method, dims, model, images):
 
 @st.cache_resource(show_spinner=False)
 def compile_umap_in_the_background():
-    """Once per server process, when this page first opens: UMAP's numba code compiles on a thread that yields the
-    CPU, so that the visitor's first UMAP takes seconds rather than half a minute more."""
-    def compile_with_low_priority():
-        lower_this_threads_priority()
-        warm_up_umap()
-
-    thread = threading.Thread(target=compile_with_low_priority, name="aestudio-umap-warm-up", daemon=True)
+    """Once per server process, when this page first opens: UMAP's numba code compiles on a thread of its own, so
+    that the visitor's first UMAP takes seconds rather than half a minute more. Not at a lower priority: a UMAP
+    asked for meanwhile waits for it, and numba's worker threads, made by the first UMAP, would keep it."""
+    thread = threading.Thread(target=warm_up_umap, name="aestudio-umap-warm-up", daemon=True)
     thread.start()
     return thread
 

@@ -96,7 +96,7 @@ def codes_figure(epoch, codes, labels, class_names):
     return kept[2]
 
 
-@st.fragment(run_every=PICTURES_SECONDS if running else None)
+@st.fragment(run_every=PICTURES_SECONDS if running and run.page == "train" else None)
 def show_pictures():
     """The loss curve, the codes of test images and the live preview, which change once an epoch."""
     run = runs.current_run()

@@ -58,7 +58,7 @@ def start_run(architecture, dataset_name, data, config, recipe, preview_original
     """Start training in the background and make it this session's run; raises `ValueError` when refused.
 
     `code_sample` (images, with their `code_labels`) is encoded after every epoch for a live scatter of codes.
-    `page` names the page that starts it, which alone shows it besides the Train page.
+    `page` names the page that starts it ("train" or "anomaly"), the one page that shows it.
     """
     from aecore.training import TrainingJob
 

@@ -1,6 +1,7 @@
 """Projections of codes, decoding picked points, manifold grids, interpolation, PCA agreement."""
 
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -8,7 +9,8 @@ import pytest
 from aecore.architectures import build
 from aecore.datasets import load_dataset
 from aecore.latent import (code_arithmetic, coordinates_csv, interpolate, manifold_grid, nearest_codes,
-                           principal_subspace_angle, project, projection_threads, sample_prior, traversal_grid)
+                           principal_subspace_angle, project, projection_threads, sample_prior, traversal_grid,
+                           warm_up_umap)
 from aecore.training import TrainConfig, train
 
 
@@ -58,6 +60,11 @@ def test_umap_of_many_codes_finds_exact_neighbours_without_an_nndescent_index(mo
     centres = np.array([points[labels == label].mean(axis=0) for label in range(3)])
     nearest = np.linalg.norm(points[:, None] - centres[None], axis=2).argmin(axis=1)
     assert (nearest == labels).mean() > 0.99
+    warming = threading.Thread(target=warm_up_umap)  # the Latent page's warm-up beside a visitor's UMAP
+    warming.start()
+    assert project(codes[:300], "umap", 3).points.shape == (300, 3)
+    warming.join()
+    assert project(codes[:1], "umap", 2).points.shape == (1, 2)  # too few codes to have neighbours
 
 
 def test_projections_take_only_the_cores_other_work_leaves_free():
