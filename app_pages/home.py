@@ -23,7 +23,7 @@ CHARACTER_WIDTH, LINE_HEIGHT, BOX_HEIGHT, GAP = 7.4, 17, 52, 34  # pixels, for 1
 def flow_diagram(boxes, skip=None):
     """An SVG of boxes in a row joined by arrows, left to right: `boxes` are (lines, highlighted), and `skip` labels a
     dashed arc from the second box to the fourth. Drawn here rather than by Graphviz, whose layout engine the
-    browser would load and run on every visit to Home (0.6 s of its main thread on a small CPU)."""
+    browser would load and run on every visit to Home (about 1 s of its main thread on a small CPU)."""
     widths = [max(len(line) for line in lines) * CHARACTER_WIDTH + 24 for lines, _ in boxes]
     lefts = [sum(widths[:index]) + GAP * index for index in range(len(boxes))]
     top = 38 if skip else 2
@@ -70,8 +70,8 @@ def digit_diagram(card):
 
 entry = models.current_model(load=False)  # its card: on a fresh server the model is still loading
 # an <img> of the SVG: the browser draws it as a picture (st.html drops SVG; no Markdown with HTML on these pages)
-st.image(PHOTO_DIAGRAM if entry is not None and entry.is_photo_model else digit_diagram(entry.card if entry is not None
-                                                                                        else {}))
+card = entry.card if entry is not None else {}
+st.image(PHOTO_DIAGRAM if entry is not None and entry.is_photo_model else digit_diagram(card))
 if entry is None:
     st.info(
         "There are no pretrained models in `pretrained/` yet, and none trained in this session. "
