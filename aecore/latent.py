@@ -138,7 +138,7 @@ def _umap(codes, dims, threads):
     with _UMAP, warnings.catch_warnings():  # "transform will be unavailable": only the fitted codes are drawn
         warnings.filterwarnings("ignore", r"precomputed_knn\[2\]", UserWarning)
         embedding = umap.UMAP(n_components=dims, n_neighbors=neighbours, n_jobs=threads,
-                              precomputed_knn=(indices, distances.astype(np.float32))).fit_transform(codes)
+                              precomputed_knn=(indices, distances.astype(np.float32), None)).fit_transform(codes)
     return np.asarray(embedding, np.float32)
 
 
