@@ -108,6 +108,13 @@ def code_shape(family, options):
     return (int(options["code_size"]),)
 
 
+def card_input_shape(card):
+    """The shape of one input of a model card's model (`(28, 28, 1)` for an MNIST model, `(3,)` for 3-D points),
+    or `None` when the card does not say."""
+    shape = (card.get("options") or {}).get("input_shape")
+    return tuple(shape) if shape else None
+
+
 def card_code_shape(card):
     """The shape of one code of a model card's model, or `None` when the card does not say enough."""
     options = card.get("options") or {}

@@ -6,7 +6,7 @@ import math
 import streamlit as st
 
 from aecore import import_tensorflow_quietly
-from aecore.cards import code_values
+from aecore.cards import card_input_shape, code_values
 from aecore.datasets import source_in_words
 from studio import common, models
 
@@ -60,7 +60,7 @@ PHOTO_DIAGRAM = flow_diagram([(["noisy photo", "any size"], False), (["encoder",
 def digit_diagram(card):
     """The diagram with the sizes of the model that `card` describes (a generic one without a card); a model of
     points (one axis of coordinates, the Linear AE vs PCA page's) takes a point."""
-    shape = (card.get("options") or {}).get("input_shape") or [28, 28, 1]
+    shape = card_input_shape(card) or (28, 28, 1)
     values = code_values(card)
     kind, size = ("image", f"{math.prod(shape):,} pixels") if len(shape) > 1 else ("point", f"{shape[0]} coordinates")
     return flow_diagram([([f"input {kind}", size], False), (["encoder"], False),

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from aecore import zoo
-from aecore.cards import card_capabilities, is_photo
+from aecore.cards import card_capabilities, card_input_shape, is_photo
 from aecore.datasets import DATASETS, load_dataset
 from studio.visitors import current_visitor
 
@@ -52,7 +52,7 @@ class ModelEntry:
     @property
     def is_image_model(self):
         """Whether the model takes images (H x W x C), from its card where the model is not loaded yet."""
-        shape = (self.card.get("options") or {}).get("input_shape") if self.model is None else None
+        shape = card_input_shape(self.card) if self.model is None else None
         if shape is None:
             shape = model_entry(self.key).model.example_shape
         return len(shape) == 3

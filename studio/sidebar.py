@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore.cards import code_in_words, is_photo
+from aecore.cards import card_input_shape, code_in_words, is_photo
 from aecore.datasets import source_in_words
 from studio.links import query_default, share
 from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models
@@ -58,7 +58,7 @@ def show_card(card, trained_here=False):
         st.caption("  \n".join(lines))
         return
     origin = "trained in this session, seen only by you" if trained_here else "pretrained"
-    examples = "points" if len((card.get("options") or {}).get("input_shape") or [28, 28, 1]) == 1 else "images"
+    examples = "points" if len(card_input_shape(card) or (28, 28, 1)) == 1 else "images"
     images = f", {card['train_examples']:,} training {examples}" if card.get("train_examples") else ""
     source = source_in_words(card.get("data_source", "unknown source"), trained=True)  # where it was trained
     lines = [

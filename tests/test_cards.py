@@ -4,7 +4,15 @@ and model listings."""
 import subprocess
 import sys
 
-from aecore.cards import best_photo_models, card_capabilities, code_in_words, code_shape, is_photo, trained_for
+from aecore.cards import (
+    best_photo_models,
+    card_capabilities,
+    card_input_shape,
+    code_in_words,
+    code_shape,
+    is_photo,
+    trained_for,
+)
 
 
 def test_code_shapes_from_the_card_alone():
@@ -14,6 +22,8 @@ def test_code_shapes_from_the_card_alone():
     assert code_shape("dense", {"input_shape": [28, 28, 1], "code_size": 64}) == (64,)
     assert code_in_words({"architecture": "conv", "options": conv}).startswith("7 x 7 x 32 = 1,568 values")
     assert code_in_words({"options": conv}) == "?"
+    assert card_input_shape({"options": conv}) == (28, 28, 1)
+    assert card_input_shape({"options": {"input_shape": [3]}}) == (3,) and card_input_shape({}) is None
 
 
 def test_capabilities_are_read_from_the_family_a_card_names():
