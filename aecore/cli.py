@@ -133,6 +133,9 @@ def make_parser():
     photo.add_argument("--mix", choices=["camera"], default=None,
                        help="draw each patch's noise from aecore.degrade's mix (camera, gray, correlated, white, "
                             "JPEG) instead of white Gaussian noise")
+    photo.add_argument("--mix-option", type=option_value, action="append", default=[],
+                       help="with --mix camera, one share of the mix as key=JSON, for example jpeg=0.6 or "
+                            "jpeg_quality=[50,95] (aecore.degrade.Mix lists them)")
     photo.add_argument("--equalize-sigmas", action="store_true",
                        help="weight each patch's loss by 1 / (sigma + 5) so low noise counts as much as high")
     photo.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
@@ -279,7 +282,9 @@ def command_train_photo(args):
 
     writable_folder(args.out)
     stage = PhotoStage(**{key.name: getattr(args, key.name) for key in dataclasses.fields(PhotoStage)
-                          if key.name != "options"}, options=dict(args.option))
+                          if key.name not in ("options", "mix_options")},
+                       options=dict(args.option), mix_options=dict(args.mix_option))
+    stage.noise_mix()  # a wrong share fails here, in one line, before the photos are read
     path = run_stage(stage, args.out, args.name, args.photos, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(f"saved {path}", file=sys.stderr)
 

@@ -14,7 +14,7 @@ is on the [0, 1] scale of the image it is added to (multiply by 255 for the usua
 """
 
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 from PIL import Image
@@ -222,6 +222,15 @@ class Mix:
     def as_card(self):
         """The mix as plain JSON values, for the training card."""
         return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
+
+    @classmethod
+    def with_changes(cls, changes):
+        """The default mix with some shares changed (`{"jpeg": 0.6, "jpeg_quality": [50, 95]}`), checked."""
+        names = {key.name for key in fields(cls)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ValueError(f"no such share in the mix: {', '.join(unknown)} (one of {', '.join(sorted(names))})")
+        return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in changes.items()})
 
 
 DEFAULT_MIX = Mix()

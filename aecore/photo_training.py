@@ -233,8 +233,8 @@ class PhotoStage:
     `init` resumes from a saved photo model and its card (a gray one may start a colour model);
     `options` are constructor options (`widths`, `blocks`, ...): a new model's, or with `init` the
     bigger model `grow` makes of the saved one. `mix="camera"` draws each patch's noise from
-    `aecore.degrade.DEFAULT_MIX` instead of white Gaussian noise. The rest are `PatchSampler`'s and
-    `train_photo_denoiser`'s.
+    `aecore.degrade.DEFAULT_MIX`, with `mix_options` changed, instead of white Gaussian noise. The rest
+    are `PatchSampler`'s and `train_photo_denoiser`'s.
     """
 
     channels: int = 1
@@ -250,6 +250,7 @@ class PhotoStage:
     equalize_sigmas: bool = False
     jpeg_fraction: float = 0.0
     mix: str | None = None
+    mix_options: dict = field(default_factory=dict)
     precision: str = "float32"
     seed: int = 0
     minutes: float | None = None
@@ -257,14 +258,20 @@ class PhotoStage:
     init: Path | None = None
     options: dict = field(default_factory=dict)
 
+    def noise_mix(self):
+        """The `aecore.degrade.Mix` this stage draws its noise from, or None for white Gaussian noise."""
+        from aecore.degrade import Mix
+
+        if self.mix_options and not self.mix:
+            raise ValueError("mix options change the camera mix: give --mix camera too")
+        return Mix.with_changes(self.mix_options) if self.mix else None
+
     def record(self):
         """The stage as its card lists it, before it has run."""
-        from aecore.degrade import DEFAULT_MIX
-
         settings = asdict(self)
         row = {key: list(settings[key]) if key == "scales" else settings[key] for key in RECORDED}
         if self.mix:
-            row["mix"] = DEFAULT_MIX.as_card()
+            row["mix"] = self.noise_mix().as_card()
         if self.init and self.options:
             row["grown"] = dict(self.options)
         return row
@@ -296,7 +303,6 @@ def run_stage(stage, out, name=None, folders=None, log=print):
     After every epoch the model is validated and saved to `out/NAME.keras` with a card that adds this
     stage to the ones before it, so a stage cut off keeps its last epoch. Returns the saved path.
     """
-    from aecore.degrade import DEFAULT_MIX
     from aecore.photos import PatchSampler, find_photos, read_photo
     from aecore.zoo import check_name, make_photo_card, save_model
 
@@ -311,7 +317,7 @@ def run_stage(stage, out, name=None, folders=None, log=print):
     model, prior = starting_model(stage)
     sampler = PatchSampler(photos, stage.patch_size, stage.batch_size, stage.steps, stage.max_sigma, stage.scales,
                            stage.clip_fraction, stage.detail_bias, stage.equalize_sigmas, stage.jpeg_fraction,
-                           mix=DEFAULT_MIX if stage.mix else None, seed=stage.seed + len(prior.get("stages", [])),
+                           mix=stage.noise_mix(), seed=stage.seed + len(prior.get("stages", [])),
                            workers=stage.workers, use_multiprocessing=stage.workers > 1,
                            max_queue_size=4 * stage.workers)
     record, started = stage.record(), time.perf_counter()

@@ -112,6 +112,8 @@ def test_a_malformed_tf_config_gets_one_clear_line(tmp_path, config, message):
         (["evaluate", "missing.keras"], "no .keras model file"),
         (["denoise", "missing.keras", "in.png", "out.png"], "no input image"),
         (["frobnicate"], "invalid choice"),
+        (["train-photo", "--out", "x", "--mix", "camera", "--mix-option", "jpg=0.5"], "no such share in the mix: jpg"),
+        (["train-photo", "--out", "x", "--mix-option", "jpeg=0.5"], "give --mix camera too"),
     ],
 )
 def test_bad_arguments_get_one_clear_line(args, message):

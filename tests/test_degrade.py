@@ -117,6 +117,13 @@ def test_the_mix_is_written_to_a_card_as_plain_json():
                                                              + card["camera"] - 1) < 1e-9
 
 
+def test_a_mix_with_changes_keeps_the_rest_and_names_a_wrong_share():
+    mix = d.Mix.with_changes({"jpeg": 0.6, "jpeg_quality": [60, 95]})
+    assert mix.jpeg == 0.6 and mix.jpeg_quality == (60, 95) and mix.camera == d.DEFAULT_MIX.camera
+    with pytest.raises(ValueError, match="no such share in the mix: jpg"):
+        d.Mix.with_changes({"jpg": 0.6})
+
+
 @pytest.mark.parametrize("channels", [1, 3])
 def test_the_patch_sampler_degrades_by_the_mix_with_loss_weights(channels):
     photos = [(smooth_photo(80, seed) * 255).astype(np.uint8)[..., :channels] for seed in range(3)]

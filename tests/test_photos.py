@@ -225,3 +225,7 @@ def test_a_stage_records_its_settings_as_the_card_lists_them():
     camera = PhotoStage(mix="camera", init="photo_color.keras", options={"blocks": 3}).record()
     assert camera["mix"]["camera"] > 0 and camera["grown"] == {"blocks": 3}
     assert "grown" not in PhotoStage(options={"blocks": 3}).record()  # a new model is built with them, not grown
+    jpeg = PhotoStage(mix="camera", mix_options={"jpeg": 0.6, "jpeg_quality": [60, 95]}).record()
+    assert jpeg["mix"]["jpeg"] == 0.6 and jpeg["mix"]["jpeg_quality"] == [60, 95] and jpeg["mix"]["camera"] > 0
+    with pytest.raises(ValueError, match="give --mix camera too"):
+        PhotoStage(mix_options={"jpeg": 0.6}).record()
