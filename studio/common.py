@@ -6,10 +6,11 @@ suit it.
 
 import base64
 
+import numpy as np
 import streamlit as st
 
 from aecore.figures import mosaic
-from aecore.images import to_png
+from aecore.images import to_jpeg, to_png
 from studio.models import current_model
 from studio.text import plain
 
@@ -27,6 +28,15 @@ def inline_png(image):
     it got a 404. PNG also keeps the pixels exact (Streamlit sends an array as JPEG).
     """
     return "data:image/png;base64," + base64.b64encode(to_png(image)).decode("ascii")
+
+
+def inline_jpeg(image):
+    """A photo (8-bit, or floating point in [0, 1]) as a JPEG data URI for `st.image`, inline for the
+    reason `inline_png` gives (a slider moved quickly replaced photos still being fetched); JPEG
+    quality 92 with colour at full resolution, a tenth of a photo's PNG."""
+    pixels = np.asarray(image)
+    pixels = pixels / 255.0 if pixels.dtype == np.uint8 else pixels
+    return "data:image/jpeg;base64," + base64.b64encode(to_jpeg(pixels, quality=92)).decode("ascii")
 
 
 def guarded(render):

@@ -20,6 +20,7 @@ from aecore.figures import before_after, crop_locator, fit_for_display, zoom_cro
 from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
 from aecore.noise import Noise
 from studio import models, settings, visitors
+from studio.common import inline_jpeg
 from studio import uploads as upload_path
 from studio.limits import photo_denoising_slots, photo_limits
 from studio.links import query_default, share
@@ -148,11 +149,11 @@ def show(result, number):
     side, wipe, zoom = st.tabs(["Side by side", "Before / after", "1:1 zoom"])
     with side:
         left, right = st.columns(2)
-        left.image(before, caption="input" + (" with the added noise" if result["added"] else ""))
-        right.image(after, caption="denoised")
+        left.image(inline_jpeg(before), caption="input" + (" with the added noise" if result["added"] else ""))
+        right.image(inline_jpeg(after), caption="denoised")
     with wipe:
         position = st.slider("Divider (left: input, right: denoised)", 0, 100, 50, key=f"photo_wipe_{number}")
-        st.image(before_after(before / 255, after, position / 100))
+        st.image(inline_jpeg(before_after(before / 255, after, position / 100)))
     with zoom:
         across, down, magnify, where = st.columns([3, 3, 1, 2])
         x = across.slider("Across", 0, 100, 50, key=f"photo_zoom_x_{number}", help="where the crop is, % of the width")
@@ -161,9 +162,9 @@ def show(result, number):
         size = 320 // scale
         crops = [zoom_crop(result[part], x / 100, y / 100, size, scale) for part in ("noisy", "output")]
         left, right = st.columns(2)
-        left.image(crops[0], caption=f"input, {size} x {size} px at {scale}x")
-        right.image(blended(result, strength, *crops), caption=f"denoised, {size} x {size} px at {scale}x")
-        where.image(crop_locator(result["output"], x / 100, y / 100, size), caption="where the crop is")
+        left.image(inline_jpeg(crops[0]), caption=f"input, {size} x {size} px at {scale}x")
+        right.image(inline_jpeg(blended(result, strength, *crops)), caption=f"denoised, {size} x {size} px at {scale}x")
+        where.image(inline_jpeg(crop_locator(result["output"], x / 100, y / 100, size)), caption="where the crop is")
     stem = safe_file_name(result["name"]).rsplit(".", 1)[0]
     png, jpeg = st.columns(2)
     png.download_button(f"Download PNG ({width} x {height})", lambda: to_png(blended(result, strength), result["metadata"]),
@@ -328,7 +329,7 @@ def draw_job(job):
     columns = st.columns(4)
     for number, item in enumerate(job.finished):
         luminance, colour = item.removed
-        columns[number % 4].image(item.thumbnail, caption=f"{plain(item.name)} · noise removed: "
+        columns[number % 4].image(inline_jpeg(item.thumbnail), caption=f"{plain(item.name)} · noise removed: "
                                                           f"{noise_in_words(max(luminance, colour))}")
 
 
@@ -386,6 +387,6 @@ def show_sample(entry, sigma=25):
     columns = st.columns(3)
     for column, image, caption in zip(columns, (noisy, output, clean), (
             f"noisy: {scores['noisy_psnr']:.2f} dB", f"denoised: {scores['psnr']:.2f} dB", "clean")):
-        column.image(zoom_crop(image, 0.5, 0.5, size=image.shape[0], scale=2), caption=caption)
+        column.image(inline_jpeg(zoom_crop(image, 0.5, 0.5, size=image.shape[0], scale=2)), caption=caption)
     st.caption("The centre of scikit-learn's sample photo 'china.jpg', shown 2x; PSNR against the clean crop.")
     st.page_link("app_pages/denoise.py", label="Denoise your own photos", icon=":material/auto_fix_high:")
