@@ -28,6 +28,7 @@ DATASETS = ("mnist", "fashion_mnist")
 MODES = {"classes": "some classes of one dataset", "datasets": "a whole dataset, the other one the anomalies"}
 NORMAL_CODES = 10000  # normal training images whose codes the code-space score compares with, at most
 GALLERY = 12
+CHART_WIDTH = 300  # px: the two charts side by side in a wide window, one above the other on a laptop
 SHOWN_UPLOADS = 24
 UPLOAD_PIXELS = 1 << 20  # uploads are scored as 28 x 28 copies: a megapixel is plenty to judge and prepare them
 
@@ -143,16 +144,19 @@ with view:
                      step=0.5, key="anomaly_false_alarms")
     threshold = threshold_for_false_alarm_rate(normal_scores, rate / 100)
     counts = confusion(normal_scores, anomalous_scores, threshold)
-    columns = [*st.columns(3), *st.columns(3)]  # three a row: five in one cut the labels off on a laptop
-    columns[0].metric("AUROC", f"{curve.auroc:.3f}")
-    columns[1].metric("Anomalies caught", f"{counts.caught:,}", f"{counts.detection_rate:.1%}", delta_color="off")
-    columns[2].metric("Anomalies missed", f"{counts.missed:,}")
-    columns[3].metric("False alarms", f"{counts.false_alarms:,}", f"{counts.false_alarm_rate:.1%}", delta_color="off")
-    columns[4].metric("Normals passed", f"{counts.passed:,}", help="normal test images scored below the threshold")
+    row, width = common.metric_row(), common.METRIC_WIDTH
+    row.metric("AUROC", f"{curve.auroc:.3f}", width=width)
+    row.metric("Anomalies caught", f"{counts.caught:,}", f"{counts.detection_rate:.1%}", delta_color="off", width=width)
+    row.metric("Anomalies missed", f"{counts.missed:,}", width=width)
+    row.metric("False alarms", f"{counts.false_alarms:,}", f"{counts.false_alarm_rate:.1%}", delta_color="off",
+               width=width)
+    row.metric("Normals passed", f"{counts.passed:,}", help="normal test images scored below the threshold", width=width)
     st.caption(f"{split.description}. Threshold {threshold:.4g}: a score above it is called an anomaly.")
-    left, right = st.columns(2)
-    left.plotly_chart(score_histograms(normal_scores, anomalous_scores, threshold), key="anomaly_histograms")
-    right.plotly_chart(roc_figure(curve, (counts.false_alarm_rate, counts.detection_rate)), key="anomaly_roc")
+    charts = st.container(horizontal=True)  # side by side where they fit, else one above the other
+    charts.plotly_chart(score_histograms(normal_scores, anomalous_scores, threshold), key="anomaly_histograms",
+                        width=CHART_WIDTH)
+    charts.plotly_chart(roc_figure(curve, (counts.false_alarm_rate, counts.detection_rate)), key="anomaly_roc",
+                        width=CHART_WIDTH)
 
     order = np.argsort(-scores, kind="stable")
     for title, picked in (("Most anomalous", order[:GALLERY]), ("Least anomalous", order[::-1][:GALLERY])):
@@ -165,8 +169,9 @@ with view:
 st.subheader("Score your own images")
 files = uploads.uploader(st, "Images or a zip of images", key="anomaly_upload",
                          note="Each is prepared like the normal images (gray, 28 x 28) and scored")
-digit_style = st.toggle("Prepare like MNIST digits", value=name == "mnist", key="anomaly_digit_style",
-                        help="invert dark-on-light, crop to the ink, fit into 20 x 20, centre by mass")
+digit_style = st.toggle("MNIST-style", value=name == "mnist", key="anomaly_digit_style",
+                        help="prepare each upload like an MNIST digit: invert dark-on-light, crop to the ink, fit into 20 x 20, "
+                             "centre by mass")
 reading = uploads.Reading(files, color=True, max_pixels=UPLOAD_PIXELS)
 names, ready, differences = [], [], []  # differences: why an upload is nothing like the normal images, or None
 domain = NormalDomain.of(split.x_train) if files else None

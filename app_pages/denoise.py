@@ -26,7 +26,7 @@ digit_style = controls.toggle("MNIST-style", value=entry.dataset_name in ("mnist
                               key="denoise_digit_style",
                               help="prepare each upload like an MNIST digit: invert dark-on-light, crop to the ink, fit into 20x20, "
                                    "centre by mass")
-add_noise_first = controls.toggle("Add noise first", value=False, key="denoise_add_noise",
+add_noise_first = controls.toggle("Add noise", value=False, key="denoise_add_noise",
                                   help="to see how the model copes; metrics compare with the clean prepared image")
 noise, seed = noise_controls(controls) if add_noise_first else (None, 0)
 photo_view.offer_photo_switch(controls)

@@ -49,7 +49,7 @@ learning_rate = controls.select_slider("Learning rate", [0.001, 0.003, 0.01, 0.0
 seed = controls.number_input("Seed", 0, 1000, 0, key="linear_seed")
 settings = (int(epochs), float(learning_rate), int(seed))
 pretrained = pretrained_linear()
-if controls.button("Train with these settings", key="linear_train", type="primary") or pretrained is None:
+if controls.button("Train", key="linear_train", type="primary") or pretrained is None:
     st.session_state["linear_shown"] = settings
 shown = st.session_state.get("linear_shown")
 

@@ -28,14 +28,14 @@ with view:
     rows = [list(images), list(noisy), list(outputs)] if noise else [list(images), list(outputs)]
     common.show_mosaic(rows, caption="originals · " + ("noisy inputs · " if noise else "") + "reconstructions")
     scores = per_example(images, outputs, ["mse", "psnr", "ssim"])
-    columns = st.columns(4)
-    columns[0].metric("Mean MSE", f"{scores['mse'].mean():.4f}")
-    columns[1].metric("Mean PSNR", f"{scores['psnr'].mean():.2f} dB")
-    columns[2].metric("Mean SSIM", f"{scores['ssim'].mean():.3f}")
+    row = common.metric_row()
+    row.metric("Mean MSE", f"{scores['mse'].mean():.4f}", width=common.METRIC_WIDTH)
+    row.metric("Mean PSNR", f"{scores['psnr'].mean():.2f} dB", width=common.METRIC_WIDTH)
+    row.metric("Mean SSIM", f"{scores['ssim'].mean():.3f}", width=common.METRIC_WIDTH)
     if noise:
-        columns[3].metric("Gain over noisy", f"{psnr_gain(images, noisy, outputs):+.2f} dB",  # a label that fits
-                          help="PSNR gain over the noisy inputs: 10 log10 of their mean squared error over the "
-                               "reconstructions'")
+        row.metric("Gain over noisy", f"{psnr_gain(images, noisy, outputs):+.2f} dB", width=common.METRIC_WIDTH,
+                   help="PSNR gain over the noisy inputs: 10 log10 of their mean squared error over the "
+                        "reconstructions'")
     table = pd.DataFrame({"label": [data.class_names[label] for label in labels],
                           **{name: np.round(values, 4) for name, values in scores.items()}})
     st.dataframe(table, height=240, key="recon_table")

@@ -40,7 +40,9 @@ metric = controls.radio("Code distance", METRICS, horizontal=True, key="search_m
 index = controls.number_input("Query: test image index", 0, count - 1, 0, key="search_index")
 files = uploads.uploader(controls, "…or upload an image as the query", key="search_upload", multiple=False,
                          note="A zip's first image is used")
-digit_style = controls.toggle("Prepare like MNIST digits", value=data.name == "mnist", key="search_digit_style")
+digit_style = controls.toggle("MNIST-style", value=data.name == "mnist", key="search_digit_style",
+                              help="prepare the upload like an MNIST digit: invert dark-on-light, crop to the ink, "
+                                   "fit into 20 x 20, centre by mass")
 
 images, labels = test_set[:count], test_labels[:count]
 spaces, precisions = searched(entry, images, labels, k, metric)
@@ -59,10 +61,10 @@ if files and item is None:
     controls.warning(f"Searching with test image {index} instead.")
 
 with view:
-    columns = st.columns(3)
-    for column, space in zip(columns, SPACES):
-        column.metric(f"precision@{k}, {space}", f"{precisions[space]:.3f}",
-                      help=f"{SPACES[space]}: mean over all {count:,} images, each querying the others")
+    row = common.metric_row()
+    for space in SPACES:
+        row.metric(f"precision@{k}, {space}", f"{precisions[space]:.3f}", width=common.METRIC_WIDTH,
+                   help=f"{SPACES[space]}: mean over all {count:,} images, each querying the others")
     embedded = spaces.embed(query[np.newaxis])
     label_words = "" if query_label is None else f", label {data.class_names[query_label]}"
     for space, vectors in spaces.vectors.items():

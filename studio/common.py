@@ -39,6 +39,15 @@ def inline_jpeg(image):
     return "data:image/jpeg;base64," + base64.b64encode(to_jpeg(pixels, quality=92)).decode("ascii")
 
 
+def metric_row(where=st):
+    """A row for `st.metric`s that wraps onto a second row where the view is narrow (a laptop with the
+    sidebar open), so that no label or number is cut off; give each metric `width=METRIC_WIDTH`."""
+    return where.container(horizontal=True, gap="medium")
+
+
+METRIC_WIDTH = 150  # px: "+11.41 dB" and a two-word label
+
+
 def guarded(render):
     """Run a page; any error becomes a plain message, never a traceback."""
     try:

@@ -28,7 +28,7 @@ from studio.photo_jobs import PhotoJob
 from studio.settings import PHOTO_DEFAULTS
 from studio.text import counted, plain
 
-SAMPLE_SIGMA = 25  # noise added to the (clean) sample photo when Add noise first is off
+SAMPLE_SIGMA = 25  # noise added to the (clean) sample photo when Add noise is off
 MIN_SIDE = 16  # smaller uploads are refused with a note: there is nothing to denoise in them
 UPLOADER_VIEW = "denoise_upload_view"  # which view of the Denoise page drew its uploader last: "photo" or "digit"
 LAST_SHOWN = "photo_last_shown"  # store keys of the photos last shown, to show again after a page switch
@@ -193,17 +193,15 @@ def render(picked):
         controls, "Photos, or a zip of photos", key="denoise_upload",
         note=f"At full resolution and in colour; photos over {limits.photo_pixels / 1e6:.0f} megapixels are scaled down",
     )
-    add_noise_first = controls.toggle("Add noise first", key="photo_add_noise",
-                                      help="add Gaussian noise to a clean photo, to measure PSNR and SSIM against it")
+    add_noise_first = controls.toggle("Add noise", key="photo_add_noise",
+                                      help="add Gaussian noise to a clean photo first, to measure PSNR and SSIM against it")
     sigma = controls.slider("Noise sigma (0-255 scale)", 0, 50, key="photo_sigma", disabled=not add_noise_first)
     seed = controls.number_input("Noise seed", 0, 10**6, key="photo_seed", disabled=not add_noise_first)
     sigma = sigma if add_noise_first else 0
     ensemble = controls.toggle("Best quality", key="photo_best",
                                help="8x slower: denoise the photo in all eight flips and quarter turns and average them, "
                                     "0.1-0.2 dB better (see the README's benchmark)")
-    sample = not uploads and controls.toggle("Try a sample photo", key="photo_sample",
-                                             help="scikit-learn's 'china.jpg' with noise of sigma 25 added, or "
-                                                  "of the sigma above when Add noise first is on")
+    sample = not uploads and controls.toggle("Sample photo", key="photo_sample")  # no help icon: it would cut the label
     settings.save(list(PHOTO_DEFAULTS))
     share(photo_add_noise=1 if add_noise_first else None, photo_sigma=sigma if add_noise_first else None,
           photo_seed=int(seed) if add_noise_first else None)
@@ -231,8 +229,9 @@ def render(picked):
     st.session_state[LAST_SHOWN] = []
     if not uploads and not sample:
         store.clear()  # the visitor removed the photos: their results (about 80 MB each at 12 MP) go with them
-        view.info("Upload a noisy photo to denoise it at full resolution, or try the sample photo. "
-                  "To see how well it works, upload a clean photo and turn on **Add noise first**.")
+        view.info(f"Upload a noisy photo to denoise it at full resolution, or turn on **Sample photo** "
+                  f"(scikit-learn's china.jpg, with noise of sigma {SAMPLE_SIGMA} added, or of the sigma you set "
+                  "with **Add noise**). To see how well it works, upload a clean photo and turn on **Add noise**.")
         return
     if not uploads and not add_noise_first:
         sigma = SAMPLE_SIGMA  # the sample photo is clean: without noise there would be nothing to see
@@ -314,7 +313,7 @@ def poll_job():
 def draw_job(job):
     """Progress, Stop, the zip of what is done, what was refused (as text), and thumbnails of the results."""
     st.info(f"{counted(job.total, 'photo')} are more than one view holds, so they are denoised one at a time in "
-            f"the background with {job.model_name}, each as it is (Add noise first and Best quality are for photos "
+            f"the background with {job.model_name}, each as it is (Add noise and Best quality are for photos "
             "viewed one at a time). You can leave this page and come back.", icon=":material/dynamic_feed:")
     handled = len(job.finished) + len(job.problems)
     st.progress(1.0 if job.over else min(1.0, handled / max(1, job.total)), text=job.progress_line())
