@@ -270,8 +270,9 @@ class PhotoStage:
         """The stage as its card lists it, before it has run."""
         settings = asdict(self)
         row = {key: list(settings[key]) if key == "scales" else settings[key] for key in RECORDED}
-        if self.mix:
-            row["mix"] = self.noise_mix().as_card()
+        mix = self.noise_mix()
+        if mix:
+            row["mix"] = mix.as_card()
         if self.init and self.options:
             row["grown"] = dict(self.options)
         return row
