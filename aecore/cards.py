@@ -6,7 +6,7 @@ these rules live apart from the Keras model classes, which ask them too (`Autoen
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -57,25 +57,6 @@ def capabilities(family):
     return FAMILY_CAPABILITIES.get(family, NO_CAPABILITIES)
 
 
-def card_capabilities(card):
-    """The `Capabilities` of a model card's model, from the family its card names."""
-    return capabilities((card or {}).get("architecture"))
-
-
-def is_photo(card):
-    """Whether a model card's model is a photo model: any size, gray or colour, denoised at full resolution."""
-    return card_capabilities(card).photo
-
-
-def trained_for(card):
-    """The noise a photo model's card says it learned: "camera" (aecore.degrade's mix, every upload),
-    "jpeg" (white noise, partly saved as 4:2:0 JPEG) or "white" (white Gaussian noise alone)."""
-    stages = card.get("stages", [])
-    if any(stage.get("mix") for stage in stages):
-        return "camera"
-    return "jpeg" if any(stage.get("jpeg_fraction", 0) > 0 for stage in stages) else "white"
-
-
 # For each kind of photo, the photo models to prefer by what they were trained for, best first (a
 # measurement on bench/photo_real.py and bench/photo_denoise.py for each step of the order).
 PHOTO_PREFERENCE = {"white": ("white", "camera", "jpeg"),  # noise added by the app: white Gaussian, known
@@ -84,13 +65,13 @@ PHOTO_PREFERENCE = {"white": ("white", "camera", "jpeg"),  # noise added by the 
 
 
 def best_photo_models(cards, kind="upload"):
-    """`{channels: name}` of the best photo model for `kind` of photo (1: gray, 3: colour) among `{name: card}`."""
+    """`{channels: name}` of the best photo model for `kind` of photo (1: gray, 3: colour) among `{name: ModelCard}`."""
     found = {}
     for name, card in cards.items():
-        if is_photo(card):
-            channels, rank = card.get("channels"), PHOTO_PREFERENCE[kind].index(trained_for(card))
-            if channels not in found or rank < found[channels][1]:
-                found[channels] = (name, rank)
+        if card.is_photo:
+            rank = PHOTO_PREFERENCE[kind].index(card.trained_for)
+            if card.channels not in found or rank < found[card.channels][1]:
+                found[card.channels] = (name, rank)
     return {channels: name for channels, (name, _) in found.items()}
 
 
@@ -108,35 +89,103 @@ def code_shape(family, options):
     return (int(options["code_size"]),)
 
 
-def card_input_shape(card):
-    """The shape of one input of a model card's model (`(28, 28, 1)` for an MNIST model, `(3,)` for 3-D points),
-    or `None` when the card does not say."""
-    shape = (card.get("options") or {}).get("input_shape")
-    return tuple(shape) if shape else None
+def _tuple(value):
+    return tuple(value) if value is not None else None
 
 
-def card_code_shape(card):
-    """The shape of one code of a model card's model, or `None` when the card does not say enough."""
-    options = card.get("options") or {}
-    if not card.get("architecture") or "code_size" not in options or "input_shape" not in options:
-        return None
-    return code_shape(card["architecture"], options)
+@dataclass(frozen=True)
+class ModelCard:
+    """A model's card, typed: what `aecore.zoo` writes as JSON beside each `.keras` file, as the app reads it.
 
+    `ModelCard.read` takes the JSON of any card, old ones too (what a card does not say is `None` or
+    empty); `json` keeps all of it as written (training histories, stages, versions), which
+    `aecore.zoo` extends as a model trains on. A card is falsy when there was none.
+    """
 
-def code_values(card):
-    """How many numbers one code of a model card's model holds, or `None` when the card does not say enough."""
-    shape = card_code_shape(card)
-    return None if shape is None else math.prod(shape)
+    json: dict = field(default_factory=dict, repr=False, compare=False)
+    architecture: str | None = None
+    options: dict = field(default_factory=dict)
+    dataset: str | None = None
+    data_source: str | None = None
+    train_examples: int | None = None
+    classes: tuple | None = None
+    noise: str | None = None
+    epochs: int | None = None
+    channels: int | None = None
+    recipe: dict = field(default_factory=dict)
+    changed_options: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+    stages: tuple = ()
+    test_metrics: dict = field(default_factory=dict)
+    anomaly: dict = field(default_factory=dict)
+    training_photos: tuple = ()
+    patches_seen: int = 0
 
+    @classmethod
+    def read(cls, card):
+        """The typed card of a card's JSON (a dict; `None` or `{}` for a model without one)."""
+        card = dict(card or {})
+        return cls(json=card, architecture=card.get("architecture"), options=card.get("options") or {},
+                   dataset=card.get("dataset"), data_source=card.get("data_source"),
+                   train_examples=card.get("train_examples"), classes=_tuple(card.get("classes")),
+                   noise=card.get("noise"), epochs=card.get("epochs"), channels=card.get("channels"),
+                   recipe=card.get("recipe") or {}, changed_options=card.get("changed_options") or {},
+                   history=card.get("history") or {}, stages=tuple(card.get("stages") or ()),
+                   test_metrics=card.get("test_metrics") or {}, anomaly=card.get("anomaly") or {},
+                   training_photos=tuple(card.get("training_photos") or ()), patches_seen=card.get("patches_seen", 0))
 
-def code_in_words(card):
-    """What a model card's code really is: "32 values", or "7 x 7 x 32 = 1,568 values, more than the 784 inputs"."""
-    shape = card_code_shape(card)
-    if shape is None:
-        return "?"
-    options, values = card["options"], math.prod(shape)
-    words = f"{values:,} values" if len(shape) == 1 else f"{' x '.join(map(str, shape))} = {values:,} values"
-    inputs = math.prod(options["input_shape"]) if None not in options["input_shape"] else None
-    if inputs and values >= inputs:
-        words += f", not fewer than the {inputs:,} inputs"
-    return words
+    def __bool__(self):
+        return bool(self.json)
+
+    @property
+    def capabilities(self):
+        """The `Capabilities` of the card's model, from the family it names."""
+        return capabilities(self.architecture)
+
+    @property
+    def is_photo(self):
+        """Whether the card's model is a photo model: any size, gray or colour, denoised at full resolution."""
+        return self.capabilities.photo
+
+    @property
+    def trained_for(self):
+        """The noise a photo model learned: "camera" (aecore.degrade's mix, every upload), "jpeg" (white
+        noise, partly saved as 4:2:0 JPEG) or "white" (white Gaussian noise alone)."""
+        if any(stage.get("mix") for stage in self.stages):
+            return "camera"
+        return "jpeg" if any(stage.get("jpeg_fraction", 0) > 0 for stage in self.stages) else "white"
+
+    @property
+    def model_scores(self):
+        """The model's own test scores (`{"psnr": ..., "ssim": ...}`), or `{}`."""
+        return self.test_metrics.get("model") or {}
+
+    @property
+    def input_shape(self):
+        """The shape of one input (`(28, 28, 1)` for an MNIST model, `(3,)` for 3-D points), or `None`."""
+        return _tuple(self.options.get("input_shape"))
+
+    @property
+    def code_shape(self):
+        """The shape of one code, or `None` when the card does not say enough."""
+        if not self.architecture or "code_size" not in self.options or "input_shape" not in self.options:
+            return None
+        return code_shape(self.architecture, self.options)
+
+    @property
+    def code_values(self):
+        """How many numbers one code holds, or `None` when the card does not say enough."""
+        return None if self.code_shape is None else math.prod(self.code_shape)
+
+    @property
+    def code_in_words(self):
+        """What the code really is: "32 values", or "7 x 7 x 32 = 1,568 values, not fewer than the 784 inputs"."""
+        shape = self.code_shape
+        if shape is None:
+            return "?"
+        values = math.prod(shape)
+        words = f"{values:,} values" if len(shape) == 1 else f"{' x '.join(map(str, shape))} = {values:,} values"
+        inputs = math.prod(self.input_shape) if None not in self.input_shape else None
+        if inputs and values >= inputs:
+            words += f", not fewer than the {inputs:,} inputs"
+        return words

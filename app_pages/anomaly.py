@@ -35,7 +35,7 @@ UPLOAD_PIXELS = 1 << 20  # uploads are scored as 28 x 28 copies: a megapixel is 
 
 def learned_from(card):
     """What is normal to a model, by its card: `(dataset, classes or None)`."""
-    return card.get("dataset"), card.get("classes")
+    return card.dataset, (list(card.classes) if card.classes is not None else None)
 
 
 def use_model(key):

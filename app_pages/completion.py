@@ -20,7 +20,7 @@ st.markdown("A denoiser trained on images with a **hidden rectangle** (block noi
             "missing. Hide part of a test digit or of your own, and compare the model's completion with the "
             "original, and with the simplest guess: the mean training image.")
 entry = common.require_model()
-if not str(entry.card.get("noise") or "").startswith("block"):
+if not str(entry.card.noise or "").startswith("block"):
     st.warning(f"{plain(entry.label)} was not trained on hidden rectangles, so it may leave them dark.")
     if COMPLETER in models.available_models():
         st.button(f"Use {COMPLETER}", key="completion_use", on_click=use_model, args=(COMPLETER,))

@@ -6,7 +6,7 @@ import math
 import streamlit as st
 
 from aecore import import_tensorflow_quietly
-from aecore.cards import card_input_shape, code_values
+from aecore.cards import ModelCard
 from aecore.datasets import source_in_words
 from studio import common, models
 
@@ -60,8 +60,8 @@ PHOTO_DIAGRAM = flow_diagram([(["noisy photo", "any size"], False), (["encoder",
 def digit_diagram(card):
     """The diagram with the sizes of the model that `card` describes (a generic one without a card); a model of
     points (one axis of coordinates, the Linear AE vs PCA page's) takes a point."""
-    shape = card_input_shape(card) or (28, 28, 1)
-    values = code_values(card)
+    shape = card.input_shape or (28, 28, 1)
+    values = card.code_values
     kind, size = ("image", f"{math.prod(shape):,} pixels") if len(shape) > 1 else ("point", f"{shape[0]} coordinates")
     return flow_diagram([([f"input {kind}", size], False), (["encoder"], False),
                          (["code", f"{values:,} numbers" if values else "(a few numbers)"], True),
@@ -70,7 +70,7 @@ def digit_diagram(card):
 
 entry = models.current_model(load=False)  # its card: on a fresh server the model is still loading
 # an <img> of the SVG: the browser draws it as a picture (st.html drops SVG; no Markdown with HTML on these pages)
-card = entry.card if entry is not None else {}
+card = entry.card if entry is not None else ModelCard()
 st.image(PHOTO_DIAGRAM if entry is not None and entry.is_photo_model else digit_diagram(card))
 if entry is None:
     st.info(

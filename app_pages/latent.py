@@ -7,7 +7,6 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from aecore.architectures import code_in_words
 from aecore.figures import code_heatmap, latent_scatter
 from aecore.images import ImageError, canvas_to_gray, prepare_for_model
 from aecore.latent import coordinates_csv, interpolate, manifold_grid, nearest_codes, project, warm_up_umap
@@ -84,7 +83,7 @@ count = count_control(controls, "Test images", counts_up_to(len(test_set), (200,
                       "latent_count", 1000)
 methods = (["code"] if model.code_values in (2, 3) else []) + ["pca", "tsne", "umap"]  # a 2-D or 3-D code only
 compile_umap_in_the_background()
-controls.caption(f"Each code: {code_in_words(entry.card)}.")
+controls.caption(f"Each code: {entry.card.code_in_words}.")
 method = controls.radio("Projection", methods, format_func=NAMES.get, key="latent_method")
 if method == "code":  # the code drawn as it is: as many dimensions as it has
     st.session_state["latent_dims"] = model.code_values

@@ -58,8 +58,8 @@ points = data.x_train
 if shown is None:  # the first view: a model trained beforehand, no wait
     model = pretrained.model
     card = pretrained.card
-    controls.caption(f"Shown: the pretrained {pretrained.label} ({card.get('epochs', '?')} epochs, learning rate "
-                     f"{card.get('recipe', {}).get('learning_rate', '?')}). Train one with the settings above to compare.")
+    controls.caption(f"Shown: the pretrained {pretrained.label} ({'?' if card.epochs is None else card.epochs} epochs, learning rate "
+                     f"{card.recipe.get('learning_rate', '?')}). Train one with the settings above to compare.")
 else:
     with view:
         model = train_linear(shown)

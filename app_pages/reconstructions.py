@@ -15,7 +15,7 @@ entry = common.require_model()
 
 controls, view = st.columns([1, 3])
 count = controls.slider("Images", 4, 32, 8, step=4, key="recon_count")
-trained_noise = Noise.parse(entry.card.get("noise"))  # start from the noise the model was trained with
+trained_noise = Noise.parse(entry.card.noise)  # start from the noise the model was trained with
 trained = (trained_noise.kind, trained_noise.level) if trained_noise else ("none", 0.4)  # 0.4: if noise is picked
 if st.session_state.setdefault("recon_noise_model", entry.key) != entry.key:  # another model: its own noise
     st.session_state.update(recon_noise_model=entry.key, noise=trained[0], sigma=trained[1])
@@ -39,6 +39,6 @@ with view:
     table = pd.DataFrame({"label": [data.class_names[label] for label in labels],
                           **{name: np.round(values, 4) for name, values in scores.items()}})
     st.dataframe(table, height=240, key="recon_table")
-    history = entry.card.get("history")
+    history = entry.card.history
     if history:
         st.plotly_chart(loss_curves(history, title="How this model trained"), key="recon_loss")

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from aecore import zoo
-from aecore.cards import card_capabilities, card_input_shape, is_photo
+from aecore.cards import ModelCard
 from aecore.datasets import DATASETS, load_dataset
 from studio.visitors import current_visitor
 
@@ -33,7 +33,7 @@ class ModelEntry:
 
     key: str
     model: object
-    card: dict
+    card: ModelCard
     path: Path
 
     @property
@@ -47,24 +47,24 @@ class ModelEntry:
 
     @property
     def dataset_name(self):
-        return self.card.get("dataset") if self.card.get("dataset") in DATASETS else None
+        return self.card.dataset if self.card.dataset in DATASETS else None
 
     @property
     def is_image_model(self):
         """Whether the model takes images (H x W x C), from its card where the model is not loaded yet."""
-        shape = card_input_shape(self.card) if self.model is None else None
+        shape = self.card.input_shape if self.model is None else None
         if shape is None:
             shape = model_entry(self.key).model.example_shape
         return len(shape) == 3
 
     @property
     def is_photo_model(self):
-        return is_photo(self.card)
+        return self.card.is_photo
 
     @property
     def capabilities(self):
         """What the model's family can do (`aecore.cards.Capabilities`), from its card."""
-        return card_capabilities(self.card)
+        return self.card.capabilities
 
 
 @st.cache_resource(show_spinner="Loading a pretrained model…", max_entries=32)
@@ -127,7 +127,7 @@ def add_session_model(model, path):
     key = SESSION_PREFIX + Path(path).stem
     kept = session_models()
     kept.pop(key, None)
-    kept[key] = ModelEntry(key, model, zoo.load_card(path), Path(path))
+    kept[key] = ModelEntry(key, model, ModelCard.read(zoo.load_card(path)), Path(path))
     while len(kept) > KEPT_MODELS:
         _, dropped = kept.popitem(last=False)
         for stale in (dropped.path, dropped.path.with_suffix(".json")):
@@ -168,7 +168,7 @@ def available_models(session=True):
     modified = directory.stat().st_mtime if directory.is_dir() else 0.0
     entries = {}
     for name, path, card in pretrained_listing(str(directory), modified):
-        entries[name] = ModelEntry(name, None, card, path)
+        entries[name] = ModelEntry(name, None, ModelCard.read(card), path)
     if session:
         entries.update(session_models())
     return entries

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from aecore.cards import best_photo_models, trained_for
+from aecore.cards import best_photo_models
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
 from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
 from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
@@ -96,7 +96,7 @@ def jpeg_note(item, entry):
     """What to say about a JPEG with subsampled colour: which model took it, or that none is made for it."""
     if not item.subsampled or is_gray(item.image):
         return None
-    if trained_for(entry.card) != "white":
+    if entry.card.trained_for != "white":
         return (f"This file stores its colour at half resolution, as cameras and phones do; {entry.key} is "
                 "trained for the blotchy colour noise such files carry.")
     return ("This file stores its colour at half resolution, as cameras and phones do; the colour model here "

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from aecore.cards import card_input_shape, code_in_words, is_photo
 from aecore.datasets import source_in_words
 from studio.links import query_default, share
 from studio.models import DEFAULT_MODEL, KEPT_MODELS, SESSION_PREFIX, available_models
@@ -38,18 +37,18 @@ def sidebar():
 
 
 def show_card(card, trained_here=False):
-    """A short summary of a model card in plain words: origin, data, noise, epochs, test metrics."""
+    """A short summary of an `aecore.cards.ModelCard` in plain words: origin, data, noise, epochs, test metrics."""
     if not card:
         st.caption("This model has no card.")
         return
-    if is_photo(card):
-        scores = (card.get("test_metrics") or {}).get("model") or {}
+    scores = card.model_scores
+    if card.is_photo:
         origin = "trained in this session, seen only by you" if trained_here else "pretrained"
-        lines = [f"**photo** · {'colour' if card.get('channels') == 3 else 'gray'} · any size · {origin}",
-                 f"code: bottleneck map of {card.get('options', {}).get('code_size', '?')} channels at 1/"
-                 f"{2 ** (len(card.get('options', {}).get('widths', [0])) - 1)} of the size",
-                 f"trained on {len(card.get('training_photos', []))} photos, {card.get('patches_seen', 0):,} patches",
-                 f"noise: {card.get('noise', 'not recorded')}"]
+        lines = [f"**photo** · {'colour' if card.channels == 3 else 'gray'} · any size · {origin}",
+                 f"code: bottleneck map of {card.options.get('code_size', '?')} channels at 1/"
+                 f"{2 ** (len(card.options.get('widths', [0])) - 1)} of the size",
+                 f"trained on {len(card.training_photos)} photos, {card.patches_seen:,} patches",
+                 f"noise: {card.noise or 'not recorded'}"]
         if scores:
             named = {"psnr_camera_jpeg": "camera noise as JPEG"}
             lines.append("PSNR on held-out wallpapers: " + " · ".join(
@@ -58,21 +57,20 @@ def show_card(card, trained_here=False):
         st.caption("  \n".join(lines))
         return
     origin = "trained in this session, seen only by you" if trained_here else "pretrained"
-    examples = "points" if len(card_input_shape(card) or (28, 28, 1)) == 1 else "images"
-    images = f", {card['train_examples']:,} training {examples}" if card.get("train_examples") else ""
-    source = source_in_words(card.get("data_source", "unknown source"), trained=True)  # where it was trained
+    examples = "points" if len(card.input_shape or (28, 28, 1)) == 1 else "images"
+    images = f", {card.train_examples:,} training {examples}" if card.train_examples else ""
+    source = source_in_words(card.data_source or "unknown source", trained=True)  # where it was trained
     lines = [
-        f"**{card.get('architecture', '?')}** · code {code_in_words(card)} · {origin}",
-        f"data: {card.get('dataset', '?')}{images}; {source}",
-        f"noise: {card.get('noise') or 'none'} · epochs: {card.get('epochs', '?')}",
+        f"**{card.architecture or '?'}** · code {card.code_in_words} · {origin}",
+        f"data: {card.dataset or '?'}{images}; {source}",
+        f"noise: {card.noise or 'none'} · epochs: {'?' if card.epochs is None else card.epochs}",
     ]
-    if card.get("changed_options"):
-        lines.append("recipe changes: " + ", ".join(f"{key}={value}" for key, value in card["changed_options"].items()))
-    scores = (card.get("test_metrics") or {}).get("model") or {}
+    if card.changed_options:
+        lines.append("recipe changes: " + ", ".join(f"{key}={value}" for key, value in card.changed_options.items()))
     if scores:
         lines.append(" · ".join(f"{name} {scores[name]:.4g}" for name in ("bce", "psnr", "ssim") if name in scores))
-    if card.get("classes") is not None:
-        detected = card.get("anomaly", {}).get("auroc")
-        lines.append(f"anomaly detector: normal classes {', '.join(map(str, card['classes']))}"
+    if card.classes is not None:
+        detected = card.anomaly.get("auroc")
+        lines.append(f"anomaly detector: normal classes {', '.join(map(str, card.classes))}"
                      + (f" · AUROC {detected:.3f} against the other classes" if detected is not None else ""))
     st.caption("  \n".join(lines))

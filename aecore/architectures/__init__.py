@@ -26,7 +26,7 @@ from aecore.architectures.subclassed import SubclassedAutoencoder
 from aecore.architectures.tied import TiedAutoencoder
 from aecore.architectures.vae import VariationalAutoencoder
 from aecore.cards import (
-    FAMILY_CAPABILITIES, IMAGE_MODELS, LOSSES, OPTIMIZERS, Capabilities, capabilities, code_in_words,
+    FAMILY_CAPABILITIES, IMAGE_MODELS, LOSSES, OPTIMIZERS, Capabilities, ModelCard, capabilities,
 )
 
 
@@ -169,7 +169,7 @@ __all__ = [
     "build",
     "capabilities",
     "catalogue_name",
-    "code_in_words",
+    "ModelCard",
     "compile_model",
     "list_models",
     "make_optimizer",

@@ -143,11 +143,11 @@ def test_every_family_has_capabilities_and_the_entry_carries_them():
 @pytest.mark.parametrize("name", list(CATALOGUE))
 def test_capabilities_say_what_the_model_does(name):
     from aecore.architectures import PhotoDenoiser, VariationalAutoencoder
-    from aecore.cards import is_photo
+    from aecore.cards import ModelCard
     from aecore.denoise import is_photo_model
 
     able = CATALOGUE[name].capabilities
-    assert is_photo({"architecture": name}) is able.photo
+    assert ModelCard.read({"architecture": name}).is_photo is able.photo
     if able.photo:  # any size, gray or colour
         assert issubclass(CATALOGUE[name].model_class, PhotoDenoiser)
         assert is_photo_model(build(name, input_shape=(None, None, 3)))
@@ -167,7 +167,8 @@ def test_capabilities_say_what_the_model_does(name):
 
 
 def test_unknown_families_have_no_capabilities():
-    from aecore.cards import NO_CAPABILITIES, capabilities, card_capabilities, is_photo
+    from aecore.cards import NO_CAPABILITIES, ModelCard, capabilities
 
     assert capabilities("autoencoder") is capabilities(None) is NO_CAPABILITIES
-    assert card_capabilities({}) is card_capabilities(None) is NO_CAPABILITIES and not is_photo(None)
+    assert ModelCard.read({}).capabilities is ModelCard.read(None).capabilities is NO_CAPABILITIES
+    assert not ModelCard.read(None).is_photo and not ModelCard.read(None)
