@@ -22,6 +22,11 @@ SHORT_NAMES = {method: name.split(" (")[0] for method, name in NAMES.items()}
 CANVAS_SIDE = 196  # 7 screen pixels per pixel of a 28 x 28 digit
 
 
+def tidy_coordinate(key):
+    """A typed coordinate to the two decimals its field shows, never -0.0 (the field read "-0.00" after -0.001)."""
+    st.session_state[key] = round(float(st.session_state[key]), 2) + 0.0
+
+
 def projected(model_key, count, method, dims, model, images):
     """Codes and their projection, kept for every visitor; t-SNE and UMAP (seconds) show a progress bar."""
     key = (model_key, count, method, dims)
@@ -145,7 +150,8 @@ with middle:
     if not projection.invertible:
         st.caption(f"{SHORT_NAMES[method]} has no inverse; choose PCA or the code itself to decode typed points.")
     else:
-        coordinates = [st.number_input(f"coordinate {axis + 1}", step=0.25, key=f"latent_coordinate_{axis}")
+        coordinates = [st.number_input(f"coordinate {axis + 1}", step=0.25, key=f"latent_coordinate_{axis}",
+                                       on_change=tidy_coordinate, args=(f"latent_coordinate_{axis}",))
                        for axis in range(dims)]
         decoded = model.decode(projection.to_code(coordinates))
         if entry.is_image_model:

@@ -120,3 +120,5 @@ def test_a_decoded_point_near_zero_reads_without_a_minus_sign(app_env):
     at.number_input(key="latent_coordinate_1").set_value(-0.004).run()
     assert_clean(at)
     assert any(caption.startswith("decoded from [0.0, 0.0]") for caption in image_captions(at))
+    fields = [at.number_input(key=f"latent_coordinate_{axis}").value for axis in (0, 1)]
+    assert fields == [0.0, 0.0] and all(str(value) == "0.0" for value in fields)  # the fields read 0.00, not -0.00
