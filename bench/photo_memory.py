@@ -4,7 +4,7 @@ Each row runs in its own Python process: load the model, note the resident memor
 synthetic noisy photo of the given size, and report the peak resident memory above that baseline
 (VmHWM minus VmRSS before) and the seconds per megapixel.
 
-    python bench/photo_memory.py                       # 12 MP colour, tiled at 512, float32 and bfloat16
+    python bench/photo_memory.py                       # 12 MP colour, tiled as the app does, float32 and bfloat16
     python bench/photo_memory.py --megapixels 2 --tiles 512 4096
 """
 
@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aecore.denoise import TILE  # noqa: E402  (no TensorFlow: the children load it)
 
 CHILD = r"""
 import json, sys, time
@@ -50,7 +53,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "pretrained" / "photo_color.keras")
     parser.add_argument("--megapixels", type=float, default=12.0)
-    parser.add_argument("--tiles", type=int, nargs="+", default=[512])
+    parser.add_argument("--tiles", type=int, nargs="+", default=[TILE])
     args = parser.parse_args()
     width = int(round((args.megapixels * 1e6 * 4 / 3) ** 0.5))
     height = int(round(args.megapixels * 1e6 / width))
