@@ -65,7 +65,7 @@ def pick_clicked_point():
 
 def drawn_digit(container, model):
     """The visitor's drawing, prepared MNIST-style for `model`, or None while the canvas is blank."""
-    with container:
+    with container.container(width=CANVAS_SIDE):
         st.space("small")  # room for the canvas's toolbar, which floats 1rem above the canvas over what is there
         canvas = st_canvas(stroke_width=16, stroke_color="#000000", background_color="#ffffff", height=CANVAS_SIDE,
                            width=CANVAS_SIDE, drawing_mode="freedraw", return_image_data=True, key="latent_canvas")
@@ -99,7 +99,13 @@ dims = controls.radio("Dimensions", [2, 3], horizontal=True, key="latent_dims",
 neighbour_count = controls.slider("Nearest codes to show", 1, 24, 8, key="latent_neighbours")
 images, labels = test_set[:count], test_labels[:count]
 codes, projection = projected(str(entry.path), len(images), method, dims, model, images)  # a path is unique
-drawing = drawn_digit(controls, model) if entry.is_image_model and model.example_shape[-1] == 1 else None
+# The drawing goes under the scatter, in the wide column: in the controls column, a laptop's window cut
+# the canvas off. It is read first, since the scatter shows where the drawing lands.
+scatter_area = view.container()
+drawing_row = view.container(horizontal=True, gap="medium")  # the canvas, and beside it what the model made of it
+below = view.container()
+drawable = entry.is_image_model and model.example_shape[-1] == 1
+drawing = drawn_digit(drawing_row, model) if drawable else None
 drawn_code = model.encode(drawing[np.newaxis]) if drawing is not None else None
 
 centre = projection.points.mean(axis=0)
@@ -109,7 +115,11 @@ if st.session_state.get("latent_index", 0) >= len(images):
     st.session_state["latent_index"] = 0
 index = st.session_state.setdefault("latent_index", 0)
 neighbours = nearest_codes(codes, index, neighbour_count)
-with view:
+if drawing is not None:
+    drawing_row.image(common.inline_png(np.concatenate([drawing, model.reconstruct(drawing[np.newaxis])[0]], axis=1)),
+                      width=CANVAS_SIDE, caption="your digit as the model sees it · its reconstruction"
+                      + ("" if projection.invertible else " · placed on its nearest test code"))
+with scatter_area:
     # The chart's identity is its content: a figure that changed between a click and the rerun it
     # triggers would lose the click, so the click is read by a callback before the page redraws.
     typed = [st.session_state[f"latent_coordinate_{axis}"] for axis in range(dims)]
@@ -121,6 +131,7 @@ with view:
                        drawn=None if drawn_code is None else projection.place(drawn_code, codes)[0]),
         key="latent_scatter", on_select=pick_clicked_point if dims == 2 else "ignore", selection_mode="points",
     )
+with below:
     # Under the scatter it exports: in the controls column the drawing canvas's toolbar covered it.
     st.download_button("Download coordinates (.csv)", coordinates_csv(projection.points, labels, data.class_names),
                        f"{entry.key.removeprefix(models.SESSION_PREFIX)}_{method}_{dims}d.csv", mime="text/csv",
@@ -131,10 +142,6 @@ with view:
         common.show_mosaic([[images[index], *images[neighbours]]],
                            caption=f"image {index} and its {len(neighbours)} nearest codes (in the full code space): "
                                    f"labels {', '.join(str(data.class_names[labels[i]]) for i in neighbours)}")
-if drawing is not None:
-    controls.image(common.inline_png(np.concatenate([drawing, model.reconstruct(drawing[np.newaxis])[0]], axis=1)),
-                   width=CANVAS_SIDE, caption="your digit as the model sees it · its reconstruction"
-                   + ("" if projection.invertible else " · placed on its nearest test code"))
 
 left, middle, right = st.columns(3)
 with left:

@@ -20,7 +20,7 @@ from aecore.figures import before_after, crop_locator, fit_for_display, zoom_cro
 from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
 from aecore.noise import Noise
 from studio import models, settings, visitors
-from studio.common import inline_jpeg
+from studio.common import METRIC_WIDTH, inline_jpeg, metric_row
 from studio import uploads as upload_path
 from studio.limits import photo_denoising_slots, photo_limits
 from studio.links import query_default, share
@@ -29,6 +29,7 @@ from studio.settings import PHOTO_DEFAULTS
 from studio.text import counted, plain
 
 SAMPLE_SIGMA = 25  # noise added to the (clean) sample photo when Add noise is off
+ZOOM_SIDE = 320  # screen pixels of each crop in the 1:1 zoom
 MIN_SIDE = 16  # smaller uploads are refused with a note: there is nothing to denoise in them
 UPLOADER_VIEW = "denoise_upload_view"  # which view of the Denoise page drew its uploader last: "photo" or "digit"
 LAST_SHOWN = "photo_last_shown"  # store keys of the photos last shown, to show again after a page switch
@@ -133,10 +134,11 @@ def show(result, number):
         st.info(note, icon=":material/info:")
     if result["scores"]:
         scores = result["scores"]
-        first, second, third = st.columns(3)
-        first.metric("Noise added", f"sigma {result['added']}")
-        second.metric("PSNR", f"{scores['psnr']:.2f} dB", f"{scores['psnr'] - scores['noisy_psnr']:+.2f} dB vs noisy")
-        third.metric("SSIM", f"{scores['ssim']:.3f}", f"{scores['ssim'] - scores['noisy_ssim']:+.3f} vs noisy")
+        row, width = metric_row(), METRIC_WIDTH
+        row.metric("Noise added", f"sigma {result['added']}", width=width)
+        row.metric("PSNR", f"{scores['psnr']:.2f} dB", f"{scores['psnr'] - scores['noisy_psnr']:+.2f} dB vs noisy",
+                   width=width)
+        row.metric("SSIM", f"{scores['ssim']:.3f}", f"{scores['ssim'] - scores['noisy_ssim']:+.3f} vs noisy", width=width)
     left, right = st.columns(2)
     left.slider("Luminance noise removed (%)", 0, 100, 100, 5, key=f"photo_strength_{number}",
                 help="grain: less keeps some of it, for a natural look; the model's full removal is 100")
@@ -155,16 +157,19 @@ def show(result, number):
         position = st.slider("Divider (left: input, right: denoised)", 0, 100, 50, key=f"photo_wipe_{number}")
         st.image(inline_jpeg(before_after(before / 255, after, position / 100)))
     with zoom:
-        across, down, magnify, where = st.columns([3, 3, 1, 2])
+        across, down, magnify = st.columns([2, 2, 1])
         x = across.slider("Across", 0, 100, 50, key=f"photo_zoom_x_{number}", help="where the crop is, % of the width")
         y = down.slider("Down", 0, 100, 50, key=f"photo_zoom_y_{number}", help="% of the height")
-        scale = magnify.radio("Pixels shown", [1, 2, 4], key=f"photo_zoom_scale_{number}", format_func=lambda s: f"{s}x")
-        size = 320 // scale
+        scale = magnify.radio("Pixels shown", [1, 2, 4], key=f"photo_zoom_scale_{number}", format_func=lambda s: f"{s}x",
+                              horizontal=True)
+        size = ZOOM_SIDE // scale
         crops = [zoom_crop(result[part], x / 100, y / 100, size, scale) for part in ("noisy", "output")]
-        left, right = st.columns(2)
-        left.image(inline_jpeg(crops[0]), caption=f"input, {size} x {size} px at {scale}x")
-        right.image(inline_jpeg(blended(result, strength, *crops)), caption=f"denoised, {size} x {size} px at {scale}x")
-        where.image(inline_jpeg(crop_locator(result["output"], x / 100, y / 100, size)), caption="where the crop is")
+        shown = st.container(horizontal=True)  # at their true size: side by side where they fit, else one above the other
+        shown.image(inline_jpeg(crops[0]), caption=f"input, {size} x {size} px at {scale}x", width=ZOOM_SIDE)
+        shown.image(inline_jpeg(blended(result, strength, *crops)), caption=f"denoised, {size} x {size} px at {scale}x",
+                    width=ZOOM_SIDE)
+        shown.image(inline_jpeg(crop_locator(result["output"], x / 100, y / 100, size)), caption="where the crop is",
+                    width="content")
     stem = safe_file_name(result["name"]).rsplit(".", 1)[0]
     png, jpeg = st.columns(2)
     png.download_button(f"Download PNG ({width} x {height})", lambda: to_png(blended(result, strength), result["metadata"]),

@@ -142,6 +142,38 @@ def test_no_label_or_title_is_cut_off_on_a_laptop(server, browser, path):
     page.close()
 
 
+def test_a_photo_result_and_the_drawing_canvas_fit_a_laptop(server, browser):
+    """At 1024 x 768: a denoised photo's metrics and its 1:1 zoom (crops at their true size) show whole, and
+    the Latent page's drawing canvas is not cut off by a narrow column."""
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.set_default_timeout(120_000)
+    page.goto(f"{server}/denoise?model=d_photo_color")
+    wait_until_idle(page)
+    for toggle in ("Sample photo", "Add noise"):
+        page.locator('[data-testid="stCheckbox"]', has_text=toggle).locator("label").click()
+        wait_until_idle(page)
+    page.get_by_text("Denoised 1 photo").wait_for()
+    page.locator('[data-testid="stMetric"]', has_text="PSNR").wait_for()
+    assert page.evaluate(CUT_OFF) == []
+    page.get_by_role("tab", name="1:1 zoom").click()
+    widths = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stImage"]')]
+        .filter(image => image.offsetParent && /px at [124]x/.test(image.textContent))
+        .map(image => Math.round(image.querySelector('img').getBoundingClientRect().width))""")
+    assert widths == [320, 320], widths  # 1:1 on the screen: 320 screen pixels, one above the other here
+    assert page.evaluate(CUT_OFF) == []
+    page.goto(f"{server}/latent?model=b_vae")
+    wait_until_idle(page)
+    canvas = page.locator(".st-key-latent_canvas canvas").last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    # The component is drawn in its own shadow tree: what takes a stroke at the centre must take one at the
+    # right edge too (the narrow column it used to sit in clipped its right third).
+    same = page.evaluate("""([x, y, width, height]) => document.elementFromPoint(x + width / 2, y + height / 2)
+        === document.elementFromPoint(x + width - 3, y + height / 2)""", [box[key] for key in ("x", "y", "width", "height")])
+    assert box["width"] == 196 and same, box
+    page.close()
+
+
 def test_pages_ask_nothing_of_other_hosts_and_the_tab_icon_is_the_apps(server, browser):
     page = browser.new_page()
     page.set_default_timeout(90_000)
