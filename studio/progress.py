@@ -66,7 +66,8 @@ def run_with_progress(work, label, kind, units, default_rate):
 
 
 def waiting_text(label, elapsed, estimate):
-    """Seconds spent against the estimate; once the estimate is passed, said so rather than a total already exceeded."""
-    if elapsed < estimate:
+    """Seconds spent against the estimate; once the estimate is passed, said so rather than a total already exceeded
+    (in whole seconds: "7 s, more than the 7 s expected" read oddly)."""
+    if round(elapsed) <= round(estimate):
         return f"{label} · {elapsed:.0f} s of about {estimate:.0f} s"
     return f"{label} · {elapsed:.0f} s, more than the {estimate:.0f} s expected"

@@ -59,6 +59,8 @@ def show_card(card, trained_here=False):
     origin = "trained in this session, seen only by you" if trained_here else "pretrained"
     examples = "points" if len(card.input_shape or (28, 28, 1)) == 1 else "images"
     images = f", {card.train_examples:,} training {examples}" if card.train_examples else ""
+    if images and card.classes is not None:  # a detector's: not the whole data set the source line names
+        images += " of its normal classes"
     source = source_in_words(card.data_source or "unknown source", trained=True)  # where it was trained
     lines = [
         f"**{card.architecture or '?'}** · code {card.code_in_words} · {origin}",

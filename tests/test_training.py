@@ -50,6 +50,25 @@ def test_the_time_left_leaves_out_the_first_call_which_traces_the_step():
     assert 0.2 < events[-1].eta_seconds < 1.5
 
 
+def test_the_time_left_counts_what_each_epoch_takes_after_its_batches_and_the_speed_leaves_out_tracing():
+    events = []
+    reporter = ProgressReporter(epochs=3, batches=8, batch_size=32, on_progress=events.append, every_seconds=0)
+    reporter.on_epoch_begin(0)
+    time.sleep(0.3)  # tracing and compiling the step
+    reporter.on_train_batch_end(3)
+    time.sleep(0.05)
+    reporter.on_train_batch_end(7)
+    assert 4 * 32 / 0.05 * 0.5 < reporter.images_per_second() < 4 * 32 / 0.05 * 1.5  # not 256 images in 0.35 s
+    reporter.on_epoch_end(0)
+    time.sleep(0.4)  # validation and the page's pictures of the codes
+    reporter.on_epoch_begin(1)
+    reporter.on_train_batch_end(3)
+    time.sleep(0.05)
+    reporter.on_train_batch_end(7)
+    # After the second epoch's batches: 8 batches left (about 0.1 s) and two epoch ends of about 0.4 s each.
+    assert 0.6 < events[-1].eta_seconds < 1.4, events[-1].eta_seconds
+
+
 def test_same_seed_same_run(mnist_small):
     config = TrainConfig(epochs=1, batch_size=64, noise="gaussian:0.3", seed=5)
     assert train("dense", mnist_small, config).history == train("dense", mnist_small, config).history

@@ -378,6 +378,8 @@ def test_fashion_models_work_after_the_readme_install(monkeypatch):
         assert "on this machine" not in card  # which may have no data folder at all
         at.switch_page("app_pages/reconstructions.py").run()
         assert_clean(at)
+    at = open_app(query={"model": "detector_mnist_0"})
+    assert "5,923 training images of its normal classes; the full data set" in at.sidebar.caption[0].value
 
 
 def test_train_settings_survive_a_page_switch(app_env):

@@ -30,4 +30,5 @@ def test_a_run_slower_than_its_estimate_says_so_instead_of_a_total_already_passe
         for spent, total in re.findall(r"(\d+) s of about (\d+) s", text):
             assert int(spent) <= int(total), text
     assert "work · 2 s, more than the 1 s expected" in texts
+    assert progress.waiting_text("work", 7.3, 6.9) == "work · 7 s of about 7 s"  # never "7 s, more than the 7 s"
     assert progress.result_cache().rates["slow-test"] >= 1.8
