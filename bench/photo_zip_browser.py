@@ -165,7 +165,7 @@ def remove_uploads(page):
 
 def open_denoise(context, url):
     page = context.new_page()
-    page.set_default_timeout(600_000)
+    page.set_default_timeout(1_800_000)  # a 12 MP photo in float32 on a busy 2-core CPU: over 10 minutes
     page.goto(f"{url}/denoise?model={MODEL}")
     page.get_by_role("heading", name="Denoise your images").wait_for()
     wait_until_idle(page)
