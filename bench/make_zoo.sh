@@ -149,5 +149,11 @@ timeout 7200 python3 -m aecore train-photo --out "$out" --name photo_color --pre
 # this script runs where it is, on a CPU.)
 #   MINUTES=7 RATE=3e-4 SEED=21 bash bench/train_photo_gpu.sh    # stage 11: 17 epochs, 816,000 patches
 #   MINUTES=2 RATE=1e-4 SEED=22 bash bench/train_photo_gpu.sh    # stage 12: 3 epochs, 144,000 patches
+# A thirteenth stage on the 2-core CPU, more JPEG in the mix, was tried and not kept (it lost 0.04-0.2 dB
+# on bench/photo_real.py after 5,600 patches; docs/model_zoo.md#photo_color):
+#   nice -n 19 python3 -m aecore train-photo --out "$out" --name photo_color --precision float32 --steps 100 \
+#       --batch-size 8 --patch-size 96 --channels 3 --epochs 1000 --minutes 115 --learning-rate 1e-4 --equalize-sigmas \
+#       --scales 0.15 1.0 --mix camera --mix-option jpeg=0.6 --mix-option 'jpeg_quality=[60,95]' \
+#       --mix-option subsampled=0.6 --seed 24 --init "$out/photo_color.keras"
 
 echo "total $(( $(date +%s) - start ))s"
