@@ -237,6 +237,8 @@ def main():
     parser.add_argument("--port", type=int, default=8611, help="loopback port of the server")
     parser.add_argument("--zooms", type=int, default=5, help="zoom moves timed after each result")
     parser.add_argument("--deadline", type=float, default=3600, help="seconds the job may take")
+    parser.add_argument("--single-only", action="store_true",
+                        help="stop after the photo on its own (the job of a 20-photo zip takes hours in float32)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "aestudio-phone-photos",
                         help="where the photos are made and kept")
     args = parser.parse_args()
@@ -273,75 +275,78 @@ def main():
         after = settled_mb(single_tab, pid)
         rows.append(("one photo: its upload removed", "-", f"{after:.0f}", f"{after - idle:+.0f}"))
 
-        # 2. The zip as a background job, the single photo shown again in the first tab
-        denoise_one(single_tab, "IMG_0001.jpg", single)
-        open_zoom(single_tab)
-        job_tab = open_denoise(context, url)
-        idle_job = settled_mb(job_tab, pid, 5)
-        running_zooms, lines = [], []
-        with ServerSampler(pid) as memory:
-            started = time.perf_counter()
-            upload(job_tab, zip_path.name, zipped, "application/zip")
-            job_tab.get_by_text("in the background").or_(job_tab.get_by_text("Denoised ")).first.wait_for()
-            if not job_tab.get_by_text("in the background").count():
-                raise SystemExit(f"{args.photos} photos fit one view of the page, so no job ran: use 6 or more")
-            while time.perf_counter() - started < args.deadline:
+        idle_job, line, lines = None, None, []
+        if not args.single_only:
+            # 2. The zip as a background job, the single photo shown again in the first tab
+            denoise_one(single_tab, "IMG_0001.jpg", single)
+            open_zoom(single_tab)
+            job_tab = open_denoise(context, url)
+            idle_job = settled_mb(job_tab, pid, 5)
+            running_zooms, lines = [], []
+            with ServerSampler(pid) as memory:
+                started = time.perf_counter()
+                upload(job_tab, zip_path.name, zipped, "application/zip")
+                job_tab.get_by_text("in the background").or_(job_tab.get_by_text("Denoised ")).first.wait_for()
+                if not job_tab.get_by_text("in the background").count():
+                    raise SystemExit(f"{args.photos} photos fit one view of the page, so no job ran: use 6 or more")
+                while time.perf_counter() - started < args.deadline:
+                    job_tab.bring_to_front()
+                    line = job_line(job_tab)
+                    if re.search(r"(done|stopped|failed) after", line):
+                        break
+                    running_zooms.append(zoom_seconds(single_tab, ("ArrowRight", "ArrowLeft")[len(running_zooms) % 2]))
+                    lines.append(line)
+                    job_tab.wait_for_timeout(3000)
+                else:  # the deadline: Stop, as a visitor would, and measure what the job did
+                    job_tab.get_by_role("button", name="Stop").click()
+                    job_tab.get_by_text(re.compile(r"(stopped|done|failed) after")).first.wait_for()
+                download = job_tab.get_by_role("button", name=re.compile(r"Download the \d+ denoised photos? \(\.zip\)"))
+                download.wait_for()
+                seconds = time.perf_counter() - started
+            line = job_line(job_tab)
+            done = int(re.match(r"(\d+) of", line).group(1))
+            until = "all are offered in one download" if done == args.photos else f"stopped at the deadline, {done} done"
+            rows.append((f"zip of {args.photos} ({len(zipped) / 2**20:.1f} MB): the job, until {until}", f"{seconds:.1f} s",
+                         f"{memory.peak:.0f}", f"{memory.peak - idle:+.0f}"))
+            zooms.append((f"one photo shown while the job runs ({len(lines)} moves over its {seconds:.0f} s)",
+                          shown(running_zooms)))
+            ended = settled_mb(job_tab, pid)
+            rows.append(("the job ended (the single photo still shown in the other tab)", "-", f"{ended:.0f}",
+                         f"{ended - idle:+.0f}"))
+            with ServerSampler(pid) as memory:
+                started = time.perf_counter()
                 job_tab.bring_to_front()
-                line = job_line(job_tab)
-                if re.search(r"(done|stopped|failed) after", line):
-                    break
-                running_zooms.append(zoom_seconds(single_tab, ("ArrowRight", "ArrowLeft")[len(running_zooms) % 2]))
-                lines.append(line)
-                job_tab.wait_for_timeout(3000)
-            else:  # the deadline: Stop, as a visitor would, and measure what the job did
-                job_tab.get_by_role("button", name="Stop").click()
-                job_tab.get_by_text(re.compile(r"(stopped|done|failed) after")).first.wait_for()
-            download = job_tab.get_by_role("button", name=re.compile(r"Download the \d+ denoised photos? \(\.zip\)"))
-            download.wait_for()
-            seconds = time.perf_counter() - started
-        line = job_line(job_tab)
-        done = int(re.match(r"(\d+) of", line).group(1))
-        until = "all are offered in one download" if done == args.photos else f"stopped at the deadline, {done} done"
-        rows.append((f"zip of {args.photos} ({len(zipped) / 2**20:.1f} MB): the job, until {until}", f"{seconds:.1f} s",
-                     f"{memory.peak:.0f}", f"{memory.peak - idle:+.0f}"))
-        zooms.append((f"one photo shown while the job runs ({len(lines)} moves over its {seconds:.0f} s)",
-                      shown(running_zooms)))
-        ended = settled_mb(job_tab, pid)
-        rows.append(("the job ended (the single photo still shown in the other tab)", "-", f"{ended:.0f}",
-                     f"{ended - idle:+.0f}"))
-        with ServerSampler(pid) as memory:
-            started = time.perf_counter()
-            job_tab.bring_to_front()
-            with job_tab.expect_download(timeout=600_000) as saved:
-                download.click()
-            result = Path(saved.value.path()).read_bytes()
-            seconds = time.perf_counter() - started
-        with zipfile.ZipFile(io.BytesIO(result)) as archive:
-            names = [name for name in archive.namelist() if name.endswith(".png")]
-            sizes = {Image.open(io.BytesIO(archive.read(name))).size for name in names}
-        rows.append((f"the download: {len(names)} of {args.photos} PNGs, {len(result) / 2**20:.0f} MB, sizes "
-                     f"{', '.join(f'{w} x {h}' for w, h in sorted(sizes))}", f"{seconds:.1f} s",
-                     f"{memory.peak:.0f}", f"{memory.peak - idle:+.0f}"))
-        single_tab.wait_for_timeout(2000)
-        zooms.append(("one photo shown after the job ended",
-                      shown([zoom_seconds(single_tab, ("ArrowRight", "ArrowLeft")[n % 2]) for n in range(args.zooms)])))
-        for tab in (job_tab, single_tab):
-            tab.bring_to_front()
-            remove_uploads(tab)
-        cleared = settled_mb(job_tab, pid)
-        rows.append(("both tabs' uploads removed", "-", f"{cleared:.0f}", f"{cleared - idle:+.0f}"))
+                with job_tab.expect_download(timeout=600_000) as saved:
+                    download.click()
+                result = Path(saved.value.path()).read_bytes()
+                seconds = time.perf_counter() - started
+            with zipfile.ZipFile(io.BytesIO(result)) as archive:
+                names = [name for name in archive.namelist() if name.endswith(".png")]
+                sizes = {Image.open(io.BytesIO(archive.read(name))).size for name in names}
+            rows.append((f"the download: {len(names)} of {args.photos} PNGs, {len(result) / 2**20:.0f} MB, sizes "
+                         f"{', '.join(f'{w} x {h}' for w, h in sorted(sizes))}", f"{seconds:.1f} s",
+                         f"{memory.peak:.0f}", f"{memory.peak - idle:+.0f}"))
+            single_tab.wait_for_timeout(2000)
+            zooms.append(("one photo shown after the job ended",
+                          shown([zoom_seconds(single_tab, ("ArrowRight", "ArrowLeft")[n % 2]) for n in range(args.zooms)])))
+            for tab in (job_tab, single_tab):
+                tab.bring_to_front()
+                remove_uploads(tab)
+            cleared = settled_mb(job_tab, pid)
+            rows.append(("both tabs' uploads removed", "-", f"{cleared:.0f}", f"{cleared - idle:+.0f}"))
         browser.close()
 
     load = os.getloadavg()
     print(f"{args.photos} photos of {WIDTH} x {HEIGHT}, JPEG quality {min(qualities)}-{max(qualities)}, "
           f"{len(zipped) / 2**20:.1f} MB zipped; model {MODEL}; default mode; load average {load[0]:.1f} / "
           f"{load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores at the end")
-    print(f"server memory: {started_mb:.0f} MB with the page open, {idle:.0f} MB idle with the model loaded, "
-          f"{idle_job:.0f} MB before the zip (one photo shown)\n")
+    print(f"server memory: {started_mb:.0f} MB with the page open, {idle:.0f} MB idle with the model loaded"
+          + (f", {idle_job:.0f} MB before the zip (one photo shown)" if idle_job is not None else "") + "\n")
     print_table(["what", "seconds", "server RSS peak or after (MB)", "above idle (MB)"], rows)
     print()
     print_table(["zoom (Across slider moved one step, until the new crop has loaded)", "median"], zooms)
-    print(f"\nthe job's last line: {line}")
+    if line:
+        print(f"\nthe job's last line: {line}")
     if lines:
         print(f"the job's line during the run, first and last polled: {lines[0]} | {lines[-1]}")
 
