@@ -134,11 +134,12 @@ def show(result, number):
         st.info(note, icon=":material/info:")
     if result["scores"]:
         scores = result["scores"]
-        row, width = metric_row(), METRIC_WIDTH
-        row.metric("Noise added", f"sigma {result['added']}", width=width)
+        row = metric_row()  # (`width` above is the photo's, named in the download button)
+        row.metric("Noise added", f"sigma {result['added']}", width=METRIC_WIDTH)
         row.metric("PSNR", f"{scores['psnr']:.2f} dB", f"{scores['psnr'] - scores['noisy_psnr']:+.2f} dB vs noisy",
-                   width=width)
-        row.metric("SSIM", f"{scores['ssim']:.3f}", f"{scores['ssim'] - scores['noisy_ssim']:+.3f} vs noisy", width=width)
+                   width=METRIC_WIDTH)
+        row.metric("SSIM", f"{scores['ssim']:.3f}", f"{scores['ssim'] - scores['noisy_ssim']:+.3f} vs noisy",
+                   width=METRIC_WIDTH)
     left, right = st.columns(2)
     left.slider("Luminance noise removed (%)", 0, 100, 100, 5, key=f"photo_strength_{number}",
                 help="grain: less keeps some of it, for a natural look; the model's full removal is 100")

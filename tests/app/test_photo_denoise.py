@@ -76,6 +76,7 @@ def test_adding_noise_first_scores_against_the_clean_photo(app_env):
     assert names == ["Noise added", "PSNR", "SSIM"]
     assert at.metric[0].value == "sigma 30"
     assert float(at.metric[1].value.split()[0]) > 0
+    assert "Download PNG (96 x 64)" in [button.label for button in at.get("download_button")]  # the photo's size
 
 
 def test_best_quality_is_a_second_result_that_says_so(app_env):
