@@ -26,6 +26,7 @@ from aecore.images import LUMA, is_gray, prepare_for_model
 # about 15% more work than 512 for the overlaps, and gives the same PSNR.
 TILE = 384
 OVERLAP = 64  # pixels shared by neighbouring tiles, blended linearly
+BLOCK_ROWS = 256  # rows of a big photo's arrays worked on at once where a whole-photo temporary would not do
 
 
 def is_photo_model(model):
@@ -115,7 +116,7 @@ def estimate_sigma(image):
     natural image: sigma = median(|HH|) / 0.6745, averaged over channels. Texture makes it an
     overestimate on clean images (about 1-3 on the 0-255 scale for typical photos).
     """
-    image = np.asarray(image, np.float64)
+    image = np.asarray(image, np.float32)  # float32 is plenty for a median; float64 doubled a big photo's copy
     planes = image[..., np.newaxis] if image.ndim == 2 else image
     height, width = (planes.shape[0] // 2) * 2, (planes.shape[1] // 2) * 2
     if height < 2 or width < 2:
@@ -203,16 +204,26 @@ def denoise_photo(model, image, tile=TILE, overlap=OVERLAP, on_progress=None, en
 
     if count == 1:
         return np.clip(run(image, 0), 0, 1)
+    # Each tile's window is an outer product of a row ramp and a column ramp, and the tiles form a full
+    # grid, so the sum of the windows is the outer product of the two axes' sums: two 1-D arrays
+    # instead of a third full-size one. The result is divided and clipped in place (a 12-megapixel
+    # photo's float copy is 144 MB).
+    row_ramps = {top: _ramp(min(tile, height - top), overlap, top > 0, top + tile < height) for top in rows}
+    col_ramps = {left: _ramp(min(tile, width - left), overlap, left > 0, left + tile < width) for left in cols}
+    row_sum, col_sum = np.zeros(height, np.float32), np.zeros(width, np.float32)
+    for top, ramp in row_ramps.items():
+        row_sum[top : top + len(ramp)] += ramp
+    for left, ramp in col_ramps.items():
+        col_sum[left : left + len(ramp)] += ramp
     total = np.zeros_like(image)
-    weight = np.zeros((height, width, 1), np.float32)
     for done, (top, left) in enumerate((top, left) for top in rows for left in cols):
         piece = image[top : top + tile, left : left + tile]
         h, w = piece.shape[:2]
-        window = np.outer(_ramp(h, overlap, top > 0, top + h < height),
-                          _ramp(w, overlap, left > 0, left + w < width))[..., np.newaxis]
+        window = np.outer(row_ramps[top], col_ramps[left])[..., np.newaxis]
         total[top : top + h, left : left + w] += run(piece, done) * window
-        weight[top : top + h, left : left + w] += window
-    return np.clip(total / weight, 0, 1)
+    total /= row_sum[:, np.newaxis, np.newaxis]
+    total /= col_sum[np.newaxis, :, np.newaxis]
+    return np.clip(total, 0, 1, out=total)
 
 
 def add_gaussian_noise(image, sigma, seed=0, clip=True):
@@ -237,11 +248,22 @@ class Denoised:
     @property
     def removed(self):
         """(luminance, colour): standard deviations (0-255 scale) of what the model took away, its noise estimate."""
-        difference = np.asarray(self.noisy, np.float32) - np.asarray(self.output, np.float32)
-        if difference.shape[-1] != 3:
-            return float(difference.std() * 255), 0.0
-        luminance = difference @ LUMA
-        return float(luminance.std() * 255), float((difference - luminance[..., np.newaxis]).std() * 255)
+        # Sums over blocks of rows: a 12-megapixel photo's whole differences would be 340 MB at once.
+        sums = np.zeros((2, 2))  # (luminance, colour) x (sum, sum of squares)
+        counts = np.zeros(2)
+        for start in range(0, len(self.noisy), BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            difference = np.asarray(self.noisy[rows], np.float32) - np.asarray(self.output[rows], np.float32)
+            parts = [difference]
+            if difference.shape[-1] == 3:
+                luminance = difference @ LUMA
+                parts = [luminance, difference - luminance[..., np.newaxis]]
+            for index, part in enumerate(parts):
+                sums[index] += part.sum(dtype=np.float64), np.square(part, dtype=np.float64).sum()
+                counts[index] += part.size
+        counts = np.maximum(counts, 1)
+        deviations = np.sqrt(np.maximum(sums[:, 1] / counts - (sums[:, 0] / counts) ** 2, 0)) * 255
+        return float(deviations[0]), float(deviations[1])
 
     def scores(self):
         """PSNR and SSIM of the output (and of the noisy input) against the reference."""

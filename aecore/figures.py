@@ -7,6 +7,8 @@ checked in tests without a browser.
 import numpy as np
 import plotly.graph_objects as go
 
+from aecore.images import as_8_bit
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
@@ -150,14 +152,6 @@ def before_after(before, after, position):
     if 0 < split < width:
         combined[:, max(0, split - 1) : split + 1] = 1.0
     return np.clip(combined, 0, 1)
-
-
-def as_8_bit(image):
-    """`image` as uint8: 8-bit input as it is, floating point taken as [0, 1] (clipped, rounded)."""
-    image = np.asarray(image)
-    if image.dtype == np.uint8:
-        return image
-    return (np.clip(image.astype(np.float32), 0, 1) * 255).round().astype(np.uint8)
 
 
 def crop_box(shape, centre_x, centre_y, size):

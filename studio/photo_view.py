@@ -16,7 +16,7 @@ import streamlit as st
 
 from aecore.cards import best_photo_models
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
-from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
+from aecore.figures import as_8_bit, before_after, crop_locator, fit_for_display, zoom_crop
 from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
 from aecore.noise import Noise
 from studio import models, settings, visitors
@@ -80,8 +80,7 @@ def denoised(item, picked, sigma, seed, ensemble, key, bar):
                              on_progress=lambda done: bar.progress(done, text=f"Denoising {plain(item.name)}: {done:.0%}"))
         finally:
             slots.release()
-        as_bytes = lambda image: (np.clip(image, 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
-        noisy, output = as_bytes(result.noisy), as_bytes(result.output)
+        noisy, output = as_8_bit(result.noisy), as_8_bit(result.output)
         # What the views need, no more: a kept 12-megapixel result is two 36 MB arrays and two display copies.
         store[key] = dict(name=item.name, model=entry.key, noisy=noisy, output=output, metadata=item.metadata, removed=result.removed,
                           display=(fit_for_display(noisy), fit_for_display(output)),
