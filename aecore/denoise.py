@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aecore import big_blocks_mapped_apart
 from aecore.images import LUMA, is_gray, prepare_for_model
 
 # Side of the tiles a large photo is cut into. A tile's activations are most of the memory a photo
@@ -185,7 +186,15 @@ def denoise_photo(model, image, tile=TILE, overlap=OVERLAP, on_progress=None, en
         overlap: pixels neighbouring tiles share, blended linearly (a seam never shows a hard edge).
         on_progress: called with the fraction done (0-1] after each tile (each eighth of one with `ensemble`).
         ensemble: average the eight flips and turns of each tile (`run_ensemble`): better, 8x slower.
+
+    While it runs, big blocks of memory are mapped apart (`aecore.big_blocks_mapped_apart`), so that the
+    tiles' activations go back to the system as they are freed.
     """
+    with big_blocks_mapped_apart():
+        return _denoise_tiles(model, image, tile, overlap, on_progress, ensemble)
+
+
+def _denoise_tiles(model, image, tile, overlap, on_progress, ensemble):
     image = np.asarray(image, np.float32)
     if image.ndim != 3 or image.shape[-1] != model.example_shape[-1]:
         raise ValueError(f"the model takes {model.example_shape[-1]}-channel images, got shape {image.shape}")

@@ -1,11 +1,14 @@
 """Memory and time of denoising one big photo through aecore.denoise, each variant in a fresh process.
 
 Each row runs in its own Python process: load the model, note the resident memory, denoise a
-synthetic noisy photo of the given size, and report the peak resident memory above that baseline
-(VmHWM minus VmRSS before) and the seconds per megapixel.
+synthetic noisy photo of the given size, make its 8-bit copy (as the page and the CLI do) and report
+the peak resident memory above that baseline (VmHWM minus VmRSS before), what is still held after the
+result is dropped, and the seconds per megapixel. Rows alternate between C's allocator as it comes
+(glibc) and with big blocks mapped apart while the tiles run (`aecore.big_blocks_mapped_apart`, what
+`aecore.denoise.denoise_photo` does).
 
-    python bench/photo_memory.py                       # 12 MP colour, tiled as the app does, float32 and bfloat16
-    python bench/photo_memory.py --megapixels 2 --tiles 512 4096
+    python bench/photo_memory.py                       # 12 MP colour, tiled as the app does
+    python bench/photo_memory.py --megapixels 1 --tiles 512 384 --repeats 2 --precisions float32
 """
 
 import argparse
@@ -22,7 +25,12 @@ from aecore.denoise import TILE  # noqa: E402  (no TensorFlow: the children load
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {root!r})
+import contextlib
 import numpy as np
+import aecore.denoise
+from aecore.images import as_8_bit
+if not {mapped!r}:
+    aecore.denoise.big_blocks_mapped_apart = contextlib.nullcontext
 from aecore.denoise import denoise_photo, inference_model
 from aecore.zoo import load_model
 
@@ -42,10 +50,12 @@ warm = denoise_photo(model, photo[:64, :64])
 before, _ = memory()
 steps = []
 started = time.perf_counter()
-denoise_photo(model, photo, tile={tile}, on_progress=steps.append)
+output = as_8_bit(denoise_photo(model, photo, tile={tile}, on_progress=steps.append))
 seconds = time.perf_counter() - started
-_, peak = memory()
-print(json.dumps(dict(baseline_mb=before, peak_above_mb=peak - before, seconds=seconds, progress_calls=len(steps))))
+del output
+after, peak = memory()
+print(json.dumps(dict(baseline_mb=before, peak_above_mb=peak - before, held_mb=after - before, seconds=seconds,
+                      progress_calls=len(steps))))
 """
 
 
@@ -54,20 +64,30 @@ def main():
     parser.add_argument("--model", type=Path, default=ROOT / "pretrained" / "photo_color.keras")
     parser.add_argument("--megapixels", type=float, default=12.0)
     parser.add_argument("--tiles", type=int, nargs="+", default=[TILE])
+    parser.add_argument("--precisions", nargs="+", choices=["float32", "fast"], default=["float32", "fast"],
+                        help="fast: bfloat16 where the CPU has it (float32 elsewhere)")
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of all rows, for the spread of the seconds")
     args = parser.parse_args()
     width = int(round((args.megapixels * 1e6 * 4 / 3) ** 0.5))
     height = int(round(args.megapixels * 1e6 / width))
     print(f"model {args.model.name}; a {width} x {height} photo ({width * height / 1e6:.1f} MP)\n")
-    print("| tile | precision | peak memory above the loaded model (MB) | seconds | s/MP | progress calls |")
-    print("|---|---|---|---|---|---|")
-    for tile in args.tiles:
-        for fast in (False, True):
-            code = CHILD.format(root=str(ROOT), model=str(args.model), fast=fast, width=width, height=height, tile=tile)
-            output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-            row = json.loads(output.strip().splitlines()[-1])
-            precision = "bfloat16 where the CPU has it" if fast else "float32"
-            print(f"| {tile} | {precision} | {row['peak_above_mb']:.0f} | {row['seconds']:.1f} | "
-                  f"{row['seconds'] / (width * height / 1e6):.2f} | {row['progress_calls']} |")
+    print("| tile | precision | C allocator | peak memory above the loaded model (MB) | held after (MB) | seconds | "
+          "s/MP | progress calls |")
+    print("|---|---|---|---|---|---|---|---|")
+    for _ in range(args.repeats):
+        for tile in args.tiles:
+            for precision in args.precisions:
+                for mapped in (False, True):
+                    code = CHILD.format(root=str(ROOT), model=str(args.model), fast=precision == "fast", width=width,
+                                        height=height, tile=tile, mapped=mapped)
+                    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                            check=True).stdout
+                    row = json.loads(output.strip().splitlines()[-1])
+                    shown = "bfloat16 where the CPU has it" if precision == "fast" else "float32"
+                    allocator = "big blocks mapped apart" if mapped else "as it comes"
+                    print(f"| {tile} | {shown} | {allocator} | {row['peak_above_mb']:.0f} | {row['held_mb']:.0f} | "
+                          f"{row['seconds']:.1f} | {row['seconds'] / (width * height / 1e6):.2f} | "
+                          f"{row['progress_calls']} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@ visitors; hosted mode is on when the environment variable `AESTUDIO_HOSTED=1` is
 """
 
 import contextlib
-import ctypes
-import functools
 import os
 import threading
 from dataclasses import dataclass, field
 
 import streamlit as st
+
+from aecore import release_freed_memory
 
 
 @dataclass
@@ -109,26 +109,6 @@ class PageActivity:
 
     def busy(self):
         return self.count > 0
-
-
-def release_freed_memory():
-    """Hand the memory C's allocator keeps free back to the system (glibc's `malloc_trim`; elsewhere nothing).
-
-    A big decode or a batch of tensors is freed when its page ends, but glibc keeps freed memory in
-    its heaps (one per thread that allocated, and Streamlit runs each page on a thread) for reuse:
-    the server's resident size stayed near its peak after each big upload.
-    """
-    trim = getattr(_c_library(), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _c_library():
-    try:
-        return ctypes.CDLL(None)
-    except OSError:  # no C library to look into (Windows)
-        return None
 
 
 @st.cache_resource

@@ -1,6 +1,8 @@
-"""Importing aecore and TensorFlow through it keeps TensorFlow's C++ start-up lines off the terminal."""
+"""Importing aecore and TensorFlow through it keeps TensorFlow's C++ start-up lines off the terminal; big blocks
+of memory go back to the system inside `big_blocks_mapped_apart`."""
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +54,37 @@ print(sorted(library_versions()))
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "['jax', 'keras', 'numpy']"
+
+
+HOLES = """
+import sys, threading
+import numpy as np
+import aecore
+
+def resident_mb():
+    return int(next(line for line in open("/proc/self/status") if line.startswith("VmRSS")).split()[1]) / 1024
+
+def holes():
+    # 60 blocks of 4 MB, every other one freed: holes amid live blocks, as a thread's heap gets them.
+    blocks = [np.ones(4 << 20, np.uint8) for _ in range(60)]
+    before = resident_mb()
+    del blocks[::2]
+    return before - resident_mb()
+
+big = np.ones(24 << 20, np.uint8)
+del big  # glibc raises its own threshold past 4 MB, as a TensorFlow process's big frees make it do
+with aecore.big_blocks_mapped_apart():
+    with aecore.big_blocks_mapped_apart():  # nested, as two visitors' photos are
+        inside = holes()
+outside = holes()
+print(round(inside), round(outside))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the threshold is glibc's")
+def test_freed_big_blocks_go_back_to_the_system_only_inside_the_scope():
+    completed = subprocess.run([sys.executable, "-c", HOLES], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    inside, outside = map(int, completed.stdout.split())
+    assert inside > 100  # 120 MB of holes handed back
+    assert outside < 20  # outside, glibc keeps them for reuse, as its usual threshold does (training keeps its speed)
