@@ -147,6 +147,16 @@ def _starts(size, tile, overlap):
     return starts + [size - tile]
 
 
+def _axis_ramps(size, tile, overlap):
+    """Along one axis: `{start: blend ramp}` of its tiles, and the sum of the ramps at each position."""
+    ramps = {start: _ramp(min(tile, size - start), overlap, start > 0, start + tile < size)
+             for start in _starts(size, tile, overlap)}
+    total = np.zeros(size, np.float32)
+    for start, ramp in ramps.items():
+        total[start : start + len(ramp)] += ramp
+    return ramps, total
+
+
 def run_padded(model, image):
     """`model` on one H x W x C image, reflect-padded to the multiple its strides need and cropped back."""
     multiple = getattr(model, "size_multiple", 1)
@@ -198,9 +208,12 @@ def _denoise_tiles(model, image, tile, overlap, on_progress, ensemble):
     image = np.asarray(image, np.float32)
     if image.ndim != 3 or image.shape[-1] != model.example_shape[-1]:
         raise ValueError(f"the model takes {model.example_shape[-1]}-channel images, got shape {image.shape}")
-    height, width, _ = image.shape
-    rows, cols = _starts(height, tile, overlap), _starts(width, tile, overlap)
-    count = len(rows) * len(cols)
+    # Each tile's blend window is the outer product of a row ramp and a column ramp, and the tiles form a
+    # full grid, so the windows' sum is the outer product of the two axes' sums: two 1-D arrays instead of
+    # a third full-size one.
+    row_ramps, row_sum = _axis_ramps(image.shape[0], tile, overlap)
+    col_ramps, col_sum = _axis_ramps(image.shape[1], tile, overlap)
+    count = len(row_ramps) * len(col_ramps)
 
     def run(piece, done):
         if not ensemble:
@@ -213,24 +226,13 @@ def _denoise_tiles(model, image, tile, overlap, on_progress, ensemble):
 
     if count == 1:
         return np.clip(run(image, 0), 0, 1)
-    # Each tile's window is an outer product of a row ramp and a column ramp, and the tiles form a full
-    # grid, so the sum of the windows is the outer product of the two axes' sums: two 1-D arrays
-    # instead of a third full-size one. The result is divided and clipped in place (a 12-megapixel
-    # photo's float copy is 144 MB).
-    row_ramps = {top: _ramp(min(tile, height - top), overlap, top > 0, top + tile < height) for top in rows}
-    col_ramps = {left: _ramp(min(tile, width - left), overlap, left > 0, left + tile < width) for left in cols}
-    row_sum, col_sum = np.zeros(height, np.float32), np.zeros(width, np.float32)
-    for top, ramp in row_ramps.items():
-        row_sum[top : top + len(ramp)] += ramp
-    for left, ramp in col_ramps.items():
-        col_sum[left : left + len(ramp)] += ramp
     total = np.zeros_like(image)
-    for done, (top, left) in enumerate((top, left) for top in rows for left in cols):
+    for done, (top, left) in enumerate((top, left) for top in row_ramps for left in col_ramps):
         piece = image[top : top + tile, left : left + tile]
         h, w = piece.shape[:2]
         window = np.outer(row_ramps[top], col_ramps[left])[..., np.newaxis]
         total[top : top + h, left : left + w] += run(piece, done) * window
-    total /= row_sum[:, np.newaxis, np.newaxis]
+    total /= row_sum[:, np.newaxis, np.newaxis]  # in place: a 12-megapixel photo's float copy is 144 MB
     total /= col_sum[np.newaxis, :, np.newaxis]
     return np.clip(total, 0, 1, out=total)
 
