@@ -172,12 +172,21 @@ def open_denoise(context, url):
     return page
 
 
+def check_connection(page):
+    """Stop the run when the page shows Streamlit's connection error (it is dead until reloaded)."""
+    dialog = page.get_by_text("Connection error")
+    if dialog.count():
+        page.screenshot(path=str(Path(tempfile.gettempdir()) / "aestudio-connection-error.png"), full_page=True)
+        raise SystemExit(f"the page shows a connection error: {page.locator('[role=dialog]').first.inner_text()}")
+
+
 def denoise_one(page, name, data):
     """Upload one photo and wait for its result; the seconds it took."""
     started = time.perf_counter()
     upload(page, name, data, "image/jpeg")
     page.get_by_text("Denoised 1 photo").wait_for()
     wait_until_idle(page)
+    check_connection(page)
     return time.perf_counter() - started
 
 
@@ -202,6 +211,7 @@ def zoom_seconds(page, key, limit=ZOOM_LIMIT):
         page.wait_for_function(f"before => {{ const now = ({CROP_SOURCE})(); return now && now !== before; }}",
                                arg=before, polling=10, timeout=limit * 1000)
     except Timeout:
+        check_connection(page)
         print(f"  a zoom move showed no new crop within {limit} s", file=sys.stderr)
         page.screenshot(path=str(Path(tempfile.gettempdir()) / "aestudio-zoom-timeout.png"), full_page=True)
         return float(limit)
