@@ -163,3 +163,25 @@ def test_script_runs_do_not_force_a_full_garbage_collection():
 
     config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
     assert config["runner"]["postScriptGC"] is False
+
+
+def test_no_picture_is_sent_as_a_reference_to_the_browsers_cache(monkeypatch):
+    # A reference the browser no longer holds ends in Streamlit's "Cached ForwardMsg MISS" dialog and a
+    # dead page (streamlit#11357; met on the photo page while a zip's job ran). Read through Streamlit's
+    # own config and hashing: a 200 KB picture is not cacheable, so it is never sent as a reference.
+    from pathlib import Path
+
+    from streamlit import config
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.forward_msg_cache import populate_hash_if_needed
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # Streamlit reads ./.streamlit/config.toml
+    config.get_config_options(force_reparse=True)
+    try:
+        msg = ForwardMsg()
+        msg.delta.new_element.imgs.imgs.add().url = "data:image/jpeg;base64," + "A" * 200_000
+        populate_hash_if_needed(msg)
+        assert msg.hash and not msg.metadata.cacheable
+    finally:
+        monkeypatch.undo()
+        config.get_config_options(force_reparse=True)
