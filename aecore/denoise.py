@@ -20,14 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from aecore import big_blocks_mapped_apart
-from aecore.images import LUMA, is_gray, prepare_for_model
+from aecore.images import BLOCK_ROWS, LUMA, is_gray, prepare_for_model
 
 # Side of the tiles a large photo is cut into. A tile's activations are most of the memory a photo
 # takes (float32: about 1 GB at 512, 0.6 GB at 384, 0.3 GB at 256, `bench/photo_memory.py`); 384 costs
 # about 15% more work than 512 for the overlaps, and gives the same PSNR.
 TILE = 384
 OVERLAP = 64  # pixels shared by neighbouring tiles, blended linearly
-BLOCK_ROWS = 256  # rows of a big photo's arrays worked on at once where a whole-photo temporary would not do
 
 
 def is_photo_model(model):

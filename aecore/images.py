@@ -496,14 +496,17 @@ def safe_file_name(name: str) -> str:
     return cleaned[:100] or "image"
 
 
+BLOCK_ROWS = 256  # rows of a big photo worked on at once where a whole-photo temporary would not do
+
+
 def as_8_bit(image):
     """`image` as uint8: 8-bit input as it is, floating point taken as [0, 1] (clipped, rounded)."""
     image = np.asarray(image)
     if image.dtype == np.uint8:
         return image
     pixels = np.empty(image.shape, np.uint8)
-    for start in range(0, max(1, len(image)), 256):  # blocks of rows: a 12 MP photo's float temporaries were 290 MB
-        rows = slice(start, start + 256)
+    for start in range(0, max(1, len(image)), BLOCK_ROWS):  # a 12 MP photo's float temporaries at once were 290 MB
+        rows = slice(start, start + BLOCK_ROWS)
         pixels[rows] = (np.clip(image[rows].astype(np.float32), 0, 1) * 255).round()
     return pixels
 

@@ -16,8 +16,8 @@ import streamlit as st
 
 from aecore.cards import best_photo_models
 from aecore.denoise import blend, denoise, is_photo_model, noise_in_words
-from aecore.figures import as_8_bit, before_after, crop_locator, fit_for_display, zoom_crop
-from aecore.images import Upload, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
+from aecore.figures import before_after, crop_locator, fit_for_display, zoom_crop
+from aecore.images import Upload, as_8_bit, is_gray, safe_file_name, survey, to_jpeg, to_png, to_zip
 from aecore.noise import Noise
 from studio import models, settings, visitors
 from studio.common import METRIC_WIDTH, inline_jpeg, metric_row

@@ -178,8 +178,8 @@ def test_the_removed_noise_is_measured_apart_for_luminance_and_colour(photo_mode
 
 
 def test_the_removed_noise_of_a_tall_photo_is_measured_block_by_block_as_over_the_whole():
-    from aecore.denoise import BLOCK_ROWS, Denoised
-    from aecore.images import LUMA
+    from aecore.denoise import Denoised
+    from aecore.images import BLOCK_ROWS, LUMA
 
     rng = np.random.default_rng(5)
     clean = smooth_photo(2 * BLOCK_ROWS + 37, 40)

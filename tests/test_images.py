@@ -9,9 +9,11 @@ from PIL import Image
 
 from aecore import images
 from aecore.images import (
+    BLOCK_ROWS,
     MAX_PIXELS,
     MAX_ZIP_MEMBERS,
     ImageError,
+    as_8_bit,
     declared_size,
     decode_file,
     load_image,
@@ -35,6 +37,14 @@ def digit(mnist):
     # MNIST's second test image, a 2. The first, a thin 7, comes back from prepare_digit with a
     # correlation of 0.51 (a one-pixel shift costs thin strokes much), under this file's 0.7.
     return mnist.x_test[1, ..., 0]
+
+
+def test_a_tall_float_image_becomes_8_bit_block_by_block_as_at_once():
+    image = np.random.default_rng(0).uniform(-0.2, 1.2, (2 * BLOCK_ROWS + 37, 9, 3)).astype(np.float32)
+    expected = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+    np.testing.assert_array_equal(as_8_bit(image), expected)
+    np.testing.assert_array_equal(as_8_bit(image[..., 0].astype(np.float64)), expected[..., 0])
+    assert as_8_bit(expected) is expected
 
 
 def test_png_round_trip(digit):
