@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.limits import release_freed_memory
+from aecore import release_freed_memory
 
 THUMBNAIL_SIDE = 240
 
