@@ -68,6 +68,42 @@ def memory_mb(pid):
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pid):
+    """CPU seconds used so far, by kind: the server's threads by their nice value, Chromium's processes, the rest.
+
+    Read from /proc: a thread's nice value tells the server's big-decode threads (nice 10 by default) from the
+    page scripts and TensorFlow's threads (the visitor's own). Differences of two readings say where the CPU
+    went while something ran.
+    """
+    used = {}
+
+    def add(kind, stat):
+        fields = stat[stat.rindex(")") + 2:].split()  # after the command name, which may hold spaces
+        used[kind] = used.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+
+    for task in Path(f"/proc/{server_pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            stat = (task / "stat").read_text()
+            add(f"server nice {stat[stat.rindex(')') + 2:].split()[16]}", stat)
+    for process in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if int(process.name) == server_pid:
+                continue
+            stat = (process / "stat").read_text()
+            add("chromium" if "chrom" in stat[stat.index("(") + 1:stat.rindex(")")] else "other", stat)
+    return used
+
+
+def cpu_used_between(before, after):
+    """`cpu_seconds` readings' differences, as "kind 1.2 s" text, busiest first."""
+    spent = {kind: after.get(kind, 0.0) - before.get(kind, 0.0) for kind in after}
+    return ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in sorted(spent.items(), key=lambda item: -item[1])
+                     if seconds >= 0.05)
+
+
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 

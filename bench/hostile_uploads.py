@@ -16,7 +16,8 @@ empty text files each; `big-pngs`, a zip of three 50-megapixel 16-bit PNGs (8192
 so they compress under the 20 MB an image may have). Pages that take one file get the first one.
 Prints one table: seconds until the page is idle, the first refusal it shows, memory before / at the
 peak / after, the home page's time with no upload going on, and the other visitor's page-open times
-during the upload (median and slowest). With several
+during the upload (median and slowest), and where the CPU went meanwhile (`bench.harness.cpu_seconds`:
+the server's threads by nice value, Chromium, the rest). With several
 `--decode-niceness` values, one fresh server for each (`AECORE_DECODE_NICENESS`: the priority of the
 threads that decode big images; 0 is the visitor's own), rows side by side.
 """
@@ -34,7 +35,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, memory_mb, print_table, running_app  # noqa: E402
+from bench.harness import (CHROMIUM, CHROMIUM_ARGS, IDLE, cpu_seconds, cpu_used_between, memory_mb,  # noqa: E402
+                           print_table, running_app)
 from bench.load import MemorySampler  # noqa: E402
 
 PAGES = {"denoise": "denoise", "denoise-photo": "denoise?model=d_photo_color", "anomaly": "anomaly",
@@ -103,9 +105,12 @@ def run_case(browser, url, process, page_name, files):
     page.goto(f"{url}/{PAGES[page_name]}")
     page.locator(IDLE).wait_for()
     open_home(other_context, url)  # the other visitor's first visit warms the server's caches
+    quiet_before = cpu_seconds(process.pid)
     quiet = statistics.median(open_home(other_context, url) for _ in range(3))  # the same, with no upload
+    quiet_cpu = cpu_used_between(quiet_before, cpu_seconds(process.pid))
     payload = [{"name": name, "mimeType": "application/zip", "buffer": data} for name, data in files]
     opens = []
+    cpu_before = cpu_seconds(process.pid)
     with MemorySampler(process.pid) as memory:
         started = time.perf_counter()
         page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
@@ -116,13 +121,14 @@ def run_case(browser, url, process, page_name, files):
         while page.locator(IDLE).count() == 0:
             opens.append(open_home(other_context, url))
         seconds = time.perf_counter() - running, running - started
+    cpu = cpu_used_between(cpu_before, cpu_seconds(process.pid))
     shown = "error" if page.locator('[data-testid="stException"]').count() else first_warning(page)
     page.close()
     uploader_context.close()
     other_context.close()
     time.sleep(5)
     after = memory_mb(process.pid)[0]
-    return seconds, shown, memory.before, memory.peak, after, opens, quiet
+    return seconds, shown, memory.before, memory.peak, after, opens, (quiet, quiet_cpu), cpu
 
 
 def main():
@@ -141,18 +147,20 @@ def main():
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for label, files in made.items():
                 for page_name in args.pages:
-                    seconds, shown, before, peak, after, opens, quiet = run_case(browser, url, process, page_name,
-                                                                                 files)
+                    seconds, shown, before, peak, after, opens, quiet, cpu = run_case(browser, url, process,
+                                                                                      page_name, files)
                     rows.append([str(value) for value in [
                         niceness, page_name, label, f"{seconds[0]:.1f}", f"{seconds[1]:.1f}", shown, f"{before:.0f}",
-                        f"{peak:.0f}", f"{after:.0f}", f"{after - before:+.0f}", f"{quiet:.1f}", len(opens),
-                        f"{statistics.median(opens):.1f} / {max(opens):.1f}" if opens else "-"]])
+                        f"{peak:.0f}", f"{after:.0f}", f"{after - before:+.0f}", f"{quiet[0]:.1f}", quiet[1],
+                        len(opens), f"{statistics.median(opens):.1f} / {max(opens):.1f}" if opens else "-", cpu]])
                     print(" | ".join(rows[-1]), flush=True)
             browser.close()
     print()
     print_table(["decode niceness", "page", "upload", "page's seconds", "upload's seconds", "first refusal shown",
                  "RSS before (MB)", "peak (MB)", "after (MB)", "after - before", "home page alone (s, median of 3)",
-                 "other visitor's opens meanwhile", "their seconds (median / slowest)"], rows)
+                 "CPU of those 3 opens",
+                 "other visitor's opens meanwhile", "their seconds (median / slowest)",
+                 "CPU used from the upload until the page is idle"], rows)
 
 
 if __name__ == "__main__":
