@@ -3,10 +3,10 @@
     python bench/hostile_uploads.py [--cases many-members five-zips big-pngs] [--pages denoise anomaly ...]
                                     [--decode-niceness 10]
 
-One `streamlit run` on loopback (the shipped models), one Chromium. For each upload page and each
+One `streamlit run` on loopback (the shipped models), two Chromiums. For each upload page and each
 case, a visitor uploads the case's files (the seconds the upload takes, in playwright and the
 browser, are printed apart from the seconds the page then runs); while the page runs, a second
-visitor (its own browser context) opens the home page again and again, each open timed until
+visitor (in a second Chromium) opens the home page again and again, each open timed until
 Streamlit is idle. The
 server's resident memory is read before the upload, sampled every 50 ms during it (with the kernel's
 high-water mark) and read again after: the upload's page is closed and the server gets 5 s.
@@ -98,8 +98,8 @@ def first_warning(page):
     return warnings.first.inner_text().replace("\u2060", "").splitlines()[0][:90]
 
 
-def run_case(browser, url, process, page_name, files):
-    uploader_context, other_context = browser.new_context(), browser.new_context()
+def run_case(browser, other_browser, url, process, page_name, files):
+    uploader_context, other_context = browser.new_context(), other_browser.new_context()
     page = uploader_context.new_page()
     page.set_default_timeout(600_000)
     page.goto(f"{url}/{PAGES[page_name]}")
@@ -136,6 +136,8 @@ def main():
     parser.add_argument("--cases", nargs="+", default=["many-members", "five-zips", "big-pngs"])
     parser.add_argument("--pages", nargs="+", default=list(PAGES), choices=list(PAGES))
     parser.add_argument("--decode-niceness", nargs="+", default=["10"])
+    parser.add_argument("--one-browser", action="store_true",
+                        help="the other visitor in a second context of the uploader's Chromium (as before 2026-12-05)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -144,17 +146,22 @@ def main():
     for niceness in args.decode_niceness:
         log = Path(tempfile.mkdtemp(prefix="aestudio-hostile-")) / "streamlit.log"
         with running_app(log, AECORE_DECODE_NICENESS=niceness) as (url, process), sync_playwright() as playwright:
+            # two browsers, as two visitors have (one Chromium's browser process would serve both tabs)
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            other_browser = (browser if args.one_browser
+                             else playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
             for label, files in made.items():
                 for page_name in args.pages:
-                    seconds, shown, before, peak, after, opens, quiet, cpu = run_case(browser, url, process,
-                                                                                      page_name, files)
+                    seconds, shown, before, peak, after, opens, quiet, cpu = run_case(browser, other_browser, url,
+                                                                                      process, page_name, files)
                     rows.append([str(value) for value in [
                         niceness, page_name, label, f"{seconds[0]:.1f}", f"{seconds[1]:.1f}", shown, f"{before:.0f}",
                         f"{peak:.0f}", f"{after:.0f}", f"{after - before:+.0f}", f"{quiet[0]:.1f}", quiet[1],
                         len(opens), f"{statistics.median(opens):.1f} / {max(opens):.1f}" if opens else "-", cpu]])
                     print(" | ".join(rows[-1]), flush=True)
             browser.close()
+            if other_browser is not browser:
+                other_browser.close()
     print()
     print_table(["decode niceness", "page", "upload", "page's seconds", "upload's seconds", "first refusal shown",
                  "RSS before (MB)", "peak (MB)", "after (MB)", "after - before", "home page alone (s, median of 3)",
