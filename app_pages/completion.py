@@ -36,7 +36,7 @@ columns = controls.slider("Hidden columns", 0, width - 1, (width // 4, width // 
 rectangle = Rectangle(rows[0], columns[0], rows[1] - rows[0] + 1, columns[1] - columns[0] + 1)
 
 image, name = test_set[index], f"test image {index} (label {data.class_names[test_labels[index]]})"
-reading = uploads.Reading(files)
+reading = uploads.Reading(files, max_pixels=uploads.DIGIT_PIXELS)
 item = reading.first()
 if item is not None:
     try:

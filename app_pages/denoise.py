@@ -11,7 +11,6 @@ from studio.noise_controls import noise_controls
 from studio.text import counted, plain
 
 SHOWN = 24  # result rows drawn on the page; the zip download holds every result
-DIGIT_PIXELS = 1 << 20  # a digit model sees 28 x 28: a megapixel copy of each upload is plenty
 
 st.title("Denoise your images")
 entry = common.require_model(photos=True)
@@ -36,7 +35,7 @@ if not files:
     st.stop()
 
 ready, photos = [], []  # ready: (name, Prepared)
-reading = uploads.Reading(files, max_pixels=DIGIT_PIXELS)
+reading = uploads.Reading(files, max_pixels=uploads.DIGIT_PIXELS)
 with view:
     bar = st.progress(0.0, text="Reading uploads…")
     # One image decoded at a time, under one budget for the whole request; only the small prepared

@@ -47,7 +47,7 @@ digit_style = controls.toggle("MNIST-style", value=data.name == "mnist", key="se
 images, labels = test_set[:count], test_labels[:count]
 spaces, precisions = searched(entry, images, labels, k, metric)
 query, query_label, exclude, name = images[index], labels[index], index, f"test image {index}"
-reading = uploads.Reading(files)
+reading = uploads.Reading(files, max_pixels=uploads.DIGIT_PIXELS)
 item = reading.first()
 if item is not None:
     try:

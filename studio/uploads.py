@@ -15,6 +15,10 @@ from aecore import images
 from aecore.images import MB, RequestBudget, read_upload
 from studio.text import plain
 
+# A page whose model sees small images (28 x 28 digits) reads a megapixel copy of each upload: plenty to
+# judge and prepare it, and a big upload is shrunk as it is decoded (a JPEG at a reduced scale), so the
+# page's own thread, which shares the CPU with other visitors, never works on the full picture.
+DIGIT_PIXELS = 1 << 20
 SHOWN_PROBLEMS = 24  # problems listed one by one; the rest are counted
 _FORMAT_NAMES = {"WEBP": "WebP", "HEIF": "HEIC"}  # how people know these formats
 
