@@ -30,7 +30,6 @@ NORMAL_CODES = 10000  # normal training images whose codes the code-space score 
 GALLERY = 12
 CHART_WIDTH = 300  # px: the two charts side by side in a wide window, one above the other on a laptop
 SHOWN_UPLOADS = 24
-UPLOAD_PIXELS = 1 << 20  # uploads are scored as 28 x 28 copies: a megapixel is plenty to judge and prepare them
 
 
 def learned_from(card):
@@ -127,7 +126,8 @@ with controls:
             try:
                 runs.start_run(DETECTOR_ARCHITECTURE, tag, normal_data, TrainConfig(epochs=epochs, seed=0),
                                recipe(DETECTOR_ARCHITECTURE, loss=DETECTOR_OPTIONS["loss"]), normal_data.x_test[:8],
-                               normal_data.x_test[:8], limits, page="anomaly", **DETECTOR_OPTIONS)
+                               normal_data.x_test[:8], limits, page="anomaly",
+                               detects=(data, normal) if mode == "classes" else None, **DETECTOR_OPTIONS)
                 st.rerun()
             except ValueError as error:
                 st.error(f"Cannot start: {error}")
@@ -172,7 +172,7 @@ files = uploads.uploader(st, "Images or a zip of images", key="anomaly_upload",
 digit_style = st.toggle("MNIST-style", value=name == "mnist", key="anomaly_digit_style",
                         help="prepare each upload like an MNIST digit: invert dark-on-light, crop to the ink, fit into 20 x 20, "
                              "centre by mass")
-reading = uploads.Reading(files, color=True, max_pixels=UPLOAD_PIXELS)
+reading = uploads.Reading(files, color=True, max_pixels=uploads.DIGIT_PIXELS)
 names, ready, differences = [], [], []  # differences: why an upload is nothing like the normal images, or None
 domain = NormalDomain.of(split.x_train) if files else None
 for item in reading:

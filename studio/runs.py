@@ -54,11 +54,13 @@ def current_run():
 
 
 def start_run(architecture, dataset_name, data, config, recipe, preview_originals, preview, limits, code_sample=None,
-              code_labels=None, page="train", **build_options):
+              code_labels=None, page="train", detects=None, **build_options):
     """Start training in the background and make it this session's run; raises `ValueError` when refused.
 
     `code_sample` (images, with their `code_labels`) is encoded after every epoch for a live scatter of codes.
-    `page` names the page that starts it ("train" or "anomaly"), the one page that shows it.
+    `page` names the page that starts it ("train" or "anomaly"), the one page that shows it. `detects`:
+    `(dataset, normal classes)` for a detector, whose card then gives its AUROC on that dataset's whole
+    test set, as a pretrained detector's does.
     """
     from aecore.training import TrainingJob
 
@@ -67,7 +69,13 @@ def start_run(architecture, dataset_name, data, config, recipe, preview_original
     directory = session_dir()  # read on the script thread: the job's thread has no session
 
     def keep(result):
-        return zoo.save_trained(result, data, config, directory, name, recipe, test_examples=SCORED_TEST_IMAGES)
+        extra = None
+        if detects is not None:
+            from aecore.anomaly import detector_card
+
+            extra = detector_card(result.model, *detects)
+        return zoo.save_trained(result, data, config, directory, name, recipe, test_examples=SCORED_TEST_IMAGES,
+                                extra_card=extra)
 
     job = TrainingJob(architecture, data, config, preview=preview, keep=keep, yield_to=page_activity().busy,
                       code_sample=code_sample, **build_options)

@@ -1,5 +1,7 @@
 """AppTest: the Anomaly detection page scores, thresholds, trains its own detector, and judges uploads."""
 
+import re
+
 from aecore.anomaly import anomaly_scores, dataset_against_dataset, roc
 from aecore.datasets import load_dataset
 from aecore.zoo import load_model
@@ -62,6 +64,8 @@ def test_trains_a_detector_of_one_digit_and_uses_it(app_env):
     panel = next(expander for expander in at.expander if expander.label.startswith("Train a detector"))
     assert panel.proto.expanded and any("Training finished" in message.value for message in at.success)
     assert float(metric(at, "AUROC")) > 0.8  # ones are easy to tell from the other digits
+    card = " ".join(caption.value for caption in at.sidebar.caption)  # says how well it detects, as the shipped ones do
+    assert float(re.search(r"AUROC ([0-9.]+) against the other classes", card).group(1)) > 0.8
     at.switch_page("app_pages/train.py").run()  # the Train page shows its own runs, not this detector's
     assert_clean(at)
     assert not at.success and not at.get("download_button") and not at.get("plotly_chart")
