@@ -32,8 +32,9 @@ query_default("dataset", lambda value: value if value in datasets else "mnist", 
 
 left, middle, right = st.columns(3)
 descriptions = list_models()
-architecture = left.selectbox("Architecture", IMAGE_MODELS, key="train_architecture",
-                              format_func=lambda name: f"{name}: {descriptions[name]}")
+# the name in the box and what it is below it: in a third of a laptop's width the two together were cut off
+architecture = left.selectbox("Architecture", IMAGE_MODELS, key="train_architecture")
+left.caption(descriptions[architecture])
 dataset_name = left.selectbox("Dataset", datasets, key="dataset")
 data = models.dataset(dataset_name)
 left.caption(f"{len(data.x_train):,} training images here: {source_in_words(data.source)}")

@@ -414,6 +414,16 @@ def test_train_page_offers_only_the_images_that_exist(app_env):
     assert any(f"{len(load_dataset('digits').x_train):,} training images" in c.value for c in at.caption)
 
 
+def test_the_architecture_box_holds_the_name_and_its_description_follows(app_env):
+    from aecore.architectures import IMAGE_MODELS, list_models
+
+    at = open_app("app_pages/train.py")
+    assert at.selectbox(key="train_architecture").options == list(IMAGE_MODELS)  # short enough for a third of a laptop
+    at.selectbox(key="train_architecture").set_value("vae").run()
+    assert_clean(at)
+    assert list_models()["vae"] in [caption.value for caption in at.caption]
+
+
 def test_noise_level_is_off_without_noise_and_follows_the_kind(app_env):
     at = open_app("app_pages/train.py")
     assert at.selectbox(key="train_noise").value == "none" and at.slider(key="train_noise_level").disabled
