@@ -368,11 +368,12 @@ def read_upload(name: str, data: bytes, color: bool = False, max_pixels: int = W
 SURVEY_BYTES = 256 * 1024  # what `survey` reads of each zip member: enough for any header
 
 
-def survey(files):
+def survey(files, max_pixels=None):
     """(images, declared pixels) of the `(name, bytes)` files of one request, zip members counted, nothing decoded.
 
     Cheap enough to decide, before any work, whether the request fits in one page view or needs a
-    background job. Files that are not readable images count as nothing.
+    background job. Files that are not readable images count as nothing. With `max_pixels`, each
+    image counts as at most that many pixels (it will be scaled down to them when decoded).
     """
     images = pixels = 0
     for name, data in files:
@@ -388,7 +389,7 @@ def survey(files):
             sizes = [declared_size(data)]
         for size in sizes:
             images += 1
-            pixels += size[0] * size[1] if size else 0
+            pixels += min(size[0] * size[1], max_pixels or size[0] * size[1]) if size else 0
     return images, pixels
 
 

@@ -33,13 +33,14 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running_app(log_path, start_timeout=90, **environment):
-    """`streamlit run app.py` on a free loopback port; yields `(url, process)` once it answers."""
+def running_app(log_path, start_timeout=90, root=ROOT, **environment):
+    """`streamlit run app.py` of the checkout at `root` on a free loopback port; yields `(url, process)` once it
+    answers."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]
     with open(log_path, "w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environment}, stdout=output,
+        process = subprocess.Popen(command, cwd=root, env={**os.environ, **environment}, stdout=output,
                                    stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -46,6 +46,7 @@ class PhotoJob:
     slots: threading.BoundedSemaphore
     photo_pixels: int
     key: tuple = ()  # what the job was started for (uploads and settings): the page starts no second one
+    megapixels: float = 0.0  # of all the photos, as they will be denoised (`aecore.images.survey`); 0: unknown
     finished: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # "name: reason", as plain text
     status: str = "waiting"  # waiting, running, stopping, stopped, done, failed
@@ -83,8 +84,9 @@ class PhotoJob:
         if self.over:
             return f"{line} · {self.status} after {self.seconds:.0f} s"
         line += f" · {rate:.2f} megapixels/s" if rate else ""
-        if done and handled < self.total:
-            left = self.seconds / handled * (self.total - handled)
+        if done and handled < self.total:  # by megapixels where known: a zip may mix small and big photos
+            left = ((self.megapixels - megapixels) / rate if self.megapixels > megapixels and rate
+                    else self.seconds / handled * (self.total - handled))
             line += f" · about {left:.0f} s left"
         return line + (f" · now: {self.current}" if self.current else "")
 

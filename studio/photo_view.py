@@ -293,30 +293,42 @@ def batch_job(files, picked, count, limits):
     chosen = models.model_entry(key_for_uploads) if key_for_uploads else picked
     stamp = time.strftime("%H%M%S")
     visitor.photo_job = PhotoJob(files, chosen.model, chosen.key, visitor.directory / f"denoised-{stamp}.zip", count,
-                                 photo_denoising_slots(limits.denoising_at_once), limits.photo_pixels, key).start()
+                                 photo_denoising_slots(limits.denoising_at_once), limits.photo_pixels, key,
+                                 megapixels=survey(files, limits.photo_pixels)[1] / 1e6).start()
     return visitor.photo_job
 
 
+POLL_SECONDS = 2.0  # how often a running job's progress line is redrawn; a photo takes seconds to minutes
+
+
 def show_job(job):
-    """A batch job: polled while it runs, drawn once when it is over."""
+    """A batch job: its progress polled while it runs, drawn once when it is over; then its thumbnails.
+
+    The thumbnails are drawn by the page, outside the polling fragment: the fragment redraws the page
+    once a photo finishes, so that a thumbnail goes to the browser once, not every poll. (Polled with
+    them, every second, a job's tab kept Chromium at half a core and the job itself ran at half speed.)
+    """
     if job.over:
-        draw_job(job)
+        draw_progress(job)
     else:
-        poll_job()
+        poll_job(len(job.finished))
+    draw_thumbnails(job)
 
 
-@st.fragment(run_every=1.0)
-def poll_job():
+@st.fragment(run_every=POLL_SECONDS)
+def poll_job(finished):
+    """The progress of the visitor's job; the whole page once more when a photo has finished since it was drawn
+    (`finished`, from the page's run) or the job is over."""
     job = visitors.current_visitor().photo_job
     if job is None:
         return
-    if job.over:
-        st.rerun()  # the whole page once more, to draw the finished job without polling
-    draw_job(job)
+    if job.over or len(job.finished) != finished:
+        st.rerun()
+    draw_progress(job)
 
 
-def draw_job(job):
-    """Progress, Stop, the zip of what is done, what was refused (as text), and thumbnails of the results."""
+def draw_progress(job):
+    """Progress, Stop, the zip of what is done, and what was refused (as text)."""
     st.info(f"{counted(job.total, 'photo')} are more than one view holds, so they are denoised one at a time in "
             f"the background with {job.model_name}, each as it is (Add noise and Best quality are for photos "
             "viewed one at a time). You can leave this page and come back.", icon=":material/dynamic_feed:")
@@ -330,8 +342,12 @@ def draw_job(job):
                              "denoised.zip", mime="application/zip", key="photo_job_download",
                              disabled=not job.finished, help="PNGs with each upload's colour profile and EXIF")
     upload_path.show_problems(job.problems, icon=":material/block:")
+
+
+def draw_thumbnails(job):
+    """A thumbnail of each photo the job has finished, with the noise removed in words."""
     columns = st.columns(4)
-    for number, item in enumerate(job.finished):
+    for number, item in enumerate(list(job.finished)):
         luminance, colour = item.removed
         columns[number % 4].image(inline_jpeg(item.thumbnail), caption=f"{plain(item.name)} · noise removed: "
                                                           f"{noise_in_words(max(luminance, colour))}")

@@ -375,6 +375,8 @@ def test_survey_counts_images_and_their_declared_pixels_in_files_and_zips_withou
     assert survey([("a.zip", archive.getvalue()), ("b.jpg", single)]) == (4, 3 * 1200 + 5000)
     assert survey([("broken.zip", b"PK\x03\x04 not really")]) == (0, 0)
     assert survey([("odd.png", b"not an image")]) == (1, 0)
+    # as they will be decoded: each image scaled down to at most max_pixels
+    assert survey([("a.zip", archive.getvalue()), ("b.jpg", single)], max_pixels=2000) == (4, 3 * 1200 + 2000)
 
 
 def test_a_16_bit_gray_upload_comes_back_at_16_bits():

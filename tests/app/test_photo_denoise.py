@@ -323,6 +323,18 @@ def test_a_batch_job_stops_at_the_next_photo_and_keeps_what_it_did(tmp_path, mon
         assert len(result.namelist()) == 2
 
 
+def test_a_jobs_time_left_counts_the_megapixels_still_to_do():
+    import threading
+
+    from studio.photo_jobs import Finished, PhotoJob
+
+    # two small photos done in 10 s, a big one to go: by photos 5 s would be left, by megapixels 600 s
+    job = PhotoJob([], None, "colour", None, 3, threading.BoundedSemaphore(1), 1 << 20, megapixels=12.2)
+    job.finished = [Finished(f"small_{index}.jpg", None, (1.0, 1.0), 0.1) for index in range(2)]
+    job.status, job.started = "running", job.started - 10
+    assert "2 of 3 photos denoised · 0.02 megapixels/s · about 600 s left" in job.progress_line()
+
+
 def test_a_batch_job_takes_more_pixels_than_one_request_and_lets_go_of_the_upload(tmp_path, monkeypatch):
     # A page view's budget of 268 megapixels is 22 photos of 12; a 50 MB zip can hold more, and the
     # job refused every photo past the budget, though it holds one photo at a time.
