@@ -22,7 +22,7 @@ photo was denoised first), each "after" is read once the memory has been still f
    one download; that download, its PNGs counted and their size checked; the peaks while the job runs
    and while the download is made; the memory after the job ends and after both tabs' uploads are
    removed. Meanwhile the first tab shows the single photo again and its zoom is timed while the job
-   runs and after it ends.
+   runs (every `--zoom-every` seconds, as a visitor looks now and then) and after it ends.
 """
 
 import argparse
@@ -41,7 +41,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, memory_mb, print_table, running_app  # noqa: E402
+from bench.harness import (CHROMIUM, CHROMIUM_ARGS, IDLE, cpu_seconds, cpu_used_between, memory_mb,  # noqa: E402
+                           print_table, running_app)
 from bench.load import MemorySampler  # noqa: E402
 
 WIDTH, HEIGHT = 4000, 3000
@@ -246,6 +247,9 @@ def main():
     parser.add_argument("--photos", type=int, default=20, help="12-megapixel photos in the zip")
     parser.add_argument("--port", type=int, default=8611, help="loopback port of the server")
     parser.add_argument("--zooms", type=int, default=5, help="zoom moves timed after each result")
+    parser.add_argument("--zoom-every", type=float, default=30,
+                        help="seconds between zoom moves while the job runs (every 3 s, the tab switches and "
+                             "redraws took half a core from the job)")
     parser.add_argument("--deadline", type=float, default=3600, help="seconds the job may take")
     parser.add_argument("--single-only", action="store_true",
                         help="stop after the photo on its own (the job of a 20-photo zip takes hours in float32)")
@@ -293,6 +297,7 @@ def main():
             job_tab = open_denoise(context, url)
             idle_job = settled_mb(job_tab, pid, 5)
             running_zooms, lines = [], []
+            cpu_before = cpu_seconds(pid)
             with ServerSampler(pid) as memory:
                 started = time.perf_counter()
                 upload(job_tab, zip_path.name, zipped, "application/zip")
@@ -306,13 +311,14 @@ def main():
                         break
                     running_zooms.append(zoom_seconds(single_tab, ("ArrowRight", "ArrowLeft")[len(running_zooms) % 2]))
                     lines.append(line)
-                    job_tab.wait_for_timeout(3000)
+                    job_tab.wait_for_timeout(args.zoom_every * 1000)
                 else:  # the deadline: Stop, as a visitor would, and measure what the job did
                     job_tab.get_by_role("button", name="Stop").click()
                     job_tab.get_by_text(re.compile(r"(stopped|done|failed) after")).first.wait_for()
                 download = job_tab.get_by_role("button", name=re.compile(r"Download the \d+ denoised photos? \(\.zip\)"))
                 download.wait_for()
                 seconds = time.perf_counter() - started
+            job_cpu = cpu_used_between(cpu_before, cpu_seconds(pid))
             line = job_line(job_tab)
             done = int(re.match(r"(\d+) of", line).group(1))
             until = "all are offered in one download" if done == args.photos else f"stopped at the deadline, {done} done"
@@ -359,6 +365,7 @@ def main():
         print(f"\nthe job's last line: {line}")
     if lines:
         print(f"the job's line during the run, first and last polled: {lines[0]} | {lines[-1]}")
+        print(f"CPU while the job ran: {job_cpu}")
 
 
 if __name__ == "__main__":
