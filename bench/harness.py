@@ -72,29 +72,40 @@ def memory_mb(pid):
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(server_pid):
-    """CPU seconds used so far, by kind: the server's threads by their nice value, Chromium's processes, the rest.
+def _stat_fields(path):
+    stat = (path / "stat").read_text()
+    return stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()  # name, fields from state
 
-    Read from /proc: a thread's nice value tells the server's big-decode threads (nice 10 by default) from the
-    page scripts and TensorFlow's threads (the visitor's own). Differences of two readings say where the CPU
-    went while something ran.
+
+def cpu_seconds(server_pid):
+    """CPU seconds used so far, by kind: the server (its threads of lower priority apart), Chromium, the rest.
+
+    Read from /proc. A process's own time counts its ended threads too (a page's script runs on a thread
+    that ends with the run), and its children's once they are reaped (a closed tab's renderer), so
+    differences of two readings say where the CPU went while something ran. The server's big-decode
+    threads (nice 10 by default, above the server's own) are told apart by their nice value.
     """
     used = {}
 
-    def add(kind, stat):
-        fields = stat[stat.rindex(")") + 2:].split()  # after the command name, which may hold spaces
-        used[kind] = used.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+    def add(kind, seconds):
+        used[kind] = used.get(kind, 0.0) + seconds
 
-    for task in Path(f"/proc/{server_pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            stat = (task / "stat").read_text()
-            add(f"server nice {stat[stat.rindex(')') + 2:].split()[16]}", stat)
     for process in Path("/proc").glob("[0-9]*"):
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            name, fields = _stat_fields(process)
+            own, reaped = (int(fields[11]) + int(fields[12])) / TICKS, (int(fields[13]) + int(fields[14])) / TICKS
             if int(process.name) == server_pid:
-                continue
-            stat = (process / "stat").read_text()
-            add("chromium" if "chrom" in stat[stat.index("(") + 1:stat.rindex(")")] else "other", stat)
+                niced = 0.0
+                for task in (process / "task").glob("*"):
+                    with contextlib.suppress(OSError, ValueError, IndexError):
+                        _, thread = _stat_fields(task)
+                        if int(thread[16]) > int(fields[16]):  # below the server's own priority
+                            seconds = (int(thread[11]) + int(thread[12])) / TICKS
+                            add(f"server's threads at nice {thread[16]}", seconds)
+                            niced += seconds
+                add("server, the rest", own + reaped - niced)
+            else:
+                add("chromium" if "chrom" in name else "other", own + reaped)
     return used
 
 

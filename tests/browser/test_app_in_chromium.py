@@ -302,6 +302,33 @@ def test_a_noisy_colour_photo_comes_back_full_size_in_colour(server, browser, sc
     assert_no_failure(page)
 
 
+
+def test_a_zip_of_more_photos_than_a_view_holds_comes_back_whole_from_the_background_job(server, browser):
+    import io
+    import re
+    import zipfile
+
+    from tests.app.test_photo_denoise import photo_bytes
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for index in range(8):  # more than the 6 a view holds: a job, polled; thumbnails drawn as photos finish
+            zipped.writestr(f"IMG_{index:04d}.jpg", photo_bytes(48, 64 + 8 * index, "JPEG", 0.08))
+    page = open_page(browser, f"{server}/denoise?model=d_photo_color")
+    page.get_by_role("heading", name="Denoise your images").wait_for()
+    wait_until_idle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        {"name": "trip.zip", "mimeType": "application/zip", "buffer": archive.getvalue()})
+    page.get_by_text(re.compile(r"8 of 8 photos denoised · done after")).wait_for(timeout=120_000)
+    wait_until_idle(page)
+    assert_no_failure(page)
+    wait_for_images(page)
+    assert page.locator('[data-testid="stImage"] img').count() == 8  # a thumbnail of each, drawn once they were done
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the 8 denoised photos (.zip)").click()
+    with zipfile.ZipFile(Path(download.value.path())) as result:
+        assert len(result.namelist()) == 8
+
 def test_a_noisy_display_p3_heic_keeps_its_colours_and_exif_at_the_strength_asked(server, browser, tmp_path):
     import io
 
