@@ -18,8 +18,9 @@ Prints one table: seconds until the page is idle, the first refusal it shows, me
 peak / after, the home page's time with no upload going on, and the other visitor's page-open times
 during the upload (median and slowest), and where the CPU went meanwhile (`bench.harness.cpu_seconds`:
 the server's threads by nice value, Chromium, the rest). With several
-`--decode-niceness` values, one fresh server for each (`AECORE_DECODE_NICENESS`: the priority of the
-threads that decode big images; 0 is the visitor's own), rows side by side.
+`--decode-niceness` values (`AECORE_DECODE_NICENESS`: the priority of the threads that decode big
+images; 0 is the visitor's own) or `--file-watcher` values (Streamlit's source watcher, off in the
+app's config), one fresh server for each, rows side by side.
 """
 
 import argparse
@@ -136,6 +137,8 @@ def main():
     parser.add_argument("--cases", nargs="+", default=["many-members", "five-zips", "big-pngs"])
     parser.add_argument("--pages", nargs="+", default=list(PAGES), choices=list(PAGES))
     parser.add_argument("--decode-niceness", nargs="+", default=["10"])
+    parser.add_argument("--file-watcher", nargs="+", default=["none"], choices=["none", "auto"],
+                        help="Streamlit's server.fileWatcherType for the server (none is the app's config)")
     parser.add_argument("--one-browser", action="store_true",
                         help="the other visitor in a second context of the uploader's Chromium (as before 2026-12-05)")
     args = parser.parse_args()
@@ -143,9 +146,11 @@ def main():
 
     made = cases(args.cases)
     rows = []
-    for niceness in args.decode_niceness:
+    servers = [(niceness, watcher) for niceness in args.decode_niceness for watcher in args.file_watcher]
+    for niceness, watcher in servers:
         log = Path(tempfile.mkdtemp(prefix="aestudio-hostile-")) / "streamlit.log"
-        with running_app(log, AECORE_DECODE_NICENESS=niceness) as (url, process), sync_playwright() as playwright:
+        with running_app(log, AECORE_DECODE_NICENESS=niceness, STREAMLIT_SERVER_FILE_WATCHER_TYPE=watcher) as (
+                url, process), sync_playwright() as playwright:
             # two browsers, as two visitors have (one Chromium's browser process would serve both tabs)
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             other_browser = (browser if args.one_browser
@@ -155,18 +160,19 @@ def main():
                     seconds, shown, before, peak, after, opens, quiet, cpu = run_case(browser, other_browser, url,
                                                                                       process, page_name, files)
                     rows.append([str(value) for value in [
-                        niceness, page_name, label, f"{seconds[0]:.1f}", f"{seconds[1]:.1f}", shown, f"{before:.0f}",
-                        f"{peak:.0f}", f"{after:.0f}", f"{after - before:+.0f}", f"{quiet[0]:.1f}", quiet[1],
-                        len(opens), f"{statistics.median(opens):.1f} / {max(opens):.1f}" if opens else "-", cpu]])
+                        niceness, watcher, page_name, label, f"{seconds[0]:.1f}", f"{seconds[1]:.1f}", shown,
+                        f"{before:.0f}", f"{peak:.0f}", f"{after:.0f}", f"{after - before:+.0f}", f"{quiet[0]:.1f}",
+                        quiet[1], len(opens),
+                        f"{statistics.median(opens):.1f} / {max(opens):.1f}" if opens else "-", cpu]])
                     print(" | ".join(rows[-1]), flush=True)
             browser.close()
             if other_browser is not browser:
                 other_browser.close()
     print()
-    print_table(["decode niceness", "page", "upload", "page's seconds", "upload's seconds", "first refusal shown",
-                 "RSS before (MB)", "peak (MB)", "after (MB)", "after - before", "home page alone (s, median of 3)",
-                 "CPU of those 3 opens",
-                 "other visitor's opens meanwhile", "their seconds (median / slowest)",
+    print_table(["decode niceness", "file watcher", "page", "upload", "page's seconds", "upload's seconds",
+                 "first refusal shown", "RSS before (MB)", "peak (MB)", "after (MB)", "after - before",
+                 "home page alone (s, median of 3)", "CPU of those 3 opens", "other visitor's opens meanwhile",
+                 "their seconds (median / slowest)",
                  "CPU used from the upload until the page is idle"], rows)
 
 
