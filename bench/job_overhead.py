@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, TICKS, cpu_seconds, print_table, running_app  # noqa: E402
-from bench.photo_zip_browser import MODEL, photo_zip  # noqa: E402
+from bench.harness import CHROMIUM, CHROMIUM_ARGS, TICKS, cpu_seconds, print_table, running_app  # noqa: E402
+from bench.photo_zip_browser import MODEL, open_denoise, photo_zip, upload  # noqa: E402
 
 
 def thread_seconds(pid):
@@ -67,13 +67,8 @@ def measure(root, zipped, small, seconds):
     log = Path(tempfile.mkdtemp(prefix="aestudio-job-overhead-")) / "streamlit.log"
     with running_app(log, root=root, AESTUDIO_HOSTED="0") as (url, server), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(600_000)
-        page.goto(f"{url}/denoise?model={MODEL}")
-        page.get_by_role("heading", name="Denoise your images").wait_for()
-        page.locator(IDLE).wait_for()
-        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-            {"name": "photos.zip", "mimeType": "application/zip", "buffer": zipped})
+        page = open_denoise(browser.new_context(viewport={"width": 1400, "height": 1000}), url)
+        upload(page, "photos.zip", zipped, "application/zip")
         page.get_by_text("in the background").first.wait_for()
         page.get_by_text(re.compile(rf"^{small} of {small + 2} photos denoised")).first.wait_for()
         page.wait_for_timeout(5_000)
@@ -97,7 +92,9 @@ def main():
     parser.add_argument("--apps", nargs="+", type=Path, default=[Path(".")], help="checkouts of the app to run")
     parser.add_argument("--seconds", type=int, default=90, help="how long the CPU is read while the job runs")
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--small", type=int, default=12, help="small photos done before the CPU is read")
+    parser.add_argument("--small", type=int, default=12,
+                        help="small photos done before the CPU is read (5 or more: with the two big ones, more "
+                             "photos than one view holds, so that the page starts a job)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "aestudio-phone-photos")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
