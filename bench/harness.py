@@ -72,9 +72,20 @@ def memory_mb(pid):
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(path):
+def stat_fields(path):
+    """A /proc process or thread folder's `stat`: its name, and the fields after it (from the state on)."""
     stat = (path / "stat").read_text()
-    return stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()  # name, fields from state
+    return stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+
+
+def thread_seconds(pid):
+    """CPU seconds of each live thread of `pid` so far, by thread id."""
+    used = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat_fields(task)[1]
+            used[task.name] = (int(fields[11]) + int(fields[12])) / TICKS
+    return used
 
 
 def cpu_seconds(server_pid):
@@ -92,13 +103,13 @@ def cpu_seconds(server_pid):
 
     for process in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            name, fields = _stat_fields(process)
+            name, fields = stat_fields(process)
             own, reaped = (int(fields[11]) + int(fields[12])) / TICKS, (int(fields[13]) + int(fields[14])) / TICKS
             if int(process.name) == server_pid:
                 niced = 0.0
                 for task in (process / "task").glob("*"):
                     with contextlib.suppress(OSError, ValueError, IndexError):
-                        _, thread = _stat_fields(task)
+                        _, thread = stat_fields(task)
                         if int(thread[16]) > int(fields[16]):  # below the server's own priority
                             seconds = (int(thread[11]) + int(thread[12])) / TICKS
                             add(f"server's threads at nice {thread[16]}", seconds)

@@ -7,40 +7,28 @@ background job: `--small` crops of 640 x 480 pixels, then two 12-megapixel photo
 of `bench/photo_zip_browser.py`, made there once and kept). Once the small ones are done (their
 thumbnails shown, as in a long job's later part) and a big one is under way, with the job's tab in
 front in one headless Chromium and nothing else going on, the CPU seconds each part used over
-`--seconds` are read from /proc
-(`bench.harness.cpu_seconds`): Chromium's processes, and the server's threads (TensorFlow's two
-busiest, which run the job's model, apart from the rest). Whatever the page's polling takes is
-taken from the job. `--apps` runs the same steps on other checkouts (an older commit in a clone,
-say), alternating, `--repeats` times each: rows side by side in one run.
+`--seconds` are read from /proc (`bench.harness.cpu_seconds` and `thread_seconds`): Chromium's
+processes, and the server's threads (TensorFlow's two busiest, which run the job's model, apart from
+the rest). Whatever the page's polling takes is taken from the job. `--apps` runs the same steps on
+other checkouts (an older commit in a clone, say), alternating, `--repeats` times each: rows side by
+side in one run.
 """
 
 import argparse
 import io
 import os
 import re
-import zipfile
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import CHROMIUM, CHROMIUM_ARGS, TICKS, cpu_seconds, print_table, running_app  # noqa: E402
+from bench.harness import (CHROMIUM, CHROMIUM_ARGS, cpu_seconds, print_table, running_app,  # noqa: E402
+                           thread_seconds)
 from bench.photo_zip_browser import MODEL, open_denoise, photo_zip, upload  # noqa: E402
-
-
-def thread_seconds(pid):
-    """CPU seconds of each thread of `pid` so far."""
-    used = {}
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            stat = (task / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        used[task.name] = (int(fields[11]) + int(fields[12])) / TICKS
-    return used
 
 
 def job_zip(folder, small):
