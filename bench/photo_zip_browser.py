@@ -1,6 +1,6 @@
 """The Denoise page in Chromium with phone photos: a zip of 12-megapixel JPEGs as a background job, and one on its own.
 
-    nice -n 5 python bench/photo_zip_browser.py [--photos 20] [--port 8611] [--zooms 5]
+    nice -n 5 python bench/photo_zip_browser.py [--photos 20] [--port 8611] [--zooms 5] [--hosted]
 
 The photos are the wallpaper photographs (`aecore.photos.find_photos`, in turn), each scaled and
 cropped to 4000 x 3000, given a camera's noise (`aecore.degrade.camera_noise` at its "low" level:
@@ -8,7 +8,8 @@ shot and read noise in linear light on a Bayer mosaic) and saved as a 4:2:0 JPEG
 phones save them (a lower quality, down to 80, where a photo would not fit its share of the 50 MB
 upload limit). They go to a temporary folder, kept for the next run.
 
-One `streamlit run` on loopback (default mode, `--server.headless true`) and one Chromium visitor
+One `streamlit run` on loopback (default mode, or hosted mode with `--hosted`, where each photo is
+scaled to 4.2 megapixels first; `--server.headless true`) and one Chromium visitor
 with two tabs on the Denoise page with `photo_color`. The server's memory is the resident memory
 (VmRSS) of the server process and its children, sampled every 0.5 s for the peaks (the kernel's
 high-water mark of the server process counts too); "idle" is with the photo model loaded (a small
@@ -253,6 +254,9 @@ def main():
     parser.add_argument("--deadline", type=float, default=3600, help="seconds the job may take")
     parser.add_argument("--single-only", action="store_true",
                         help="stop after the photo on its own (the job of a 20-photo zip takes hours in float32)")
+    parser.add_argument("--hosted", action="store_true",
+                        help="run the server in hosted mode (AESTUDIO_HOSTED=1): photos scaled to 4.2 megapixels, "
+                             "one denoised at a time")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "aestudio-phone-photos",
                         help="where the photos are made and kept")
     args = parser.parse_args()
@@ -267,7 +271,8 @@ def main():
 
     rows, zooms = Rows(), Rows()
     log = args.folder / "streamlit.log"
-    with running_app(log, AESTUDIO_HOSTED="0") as (url, server), sync_playwright() as playwright:
+    mode = "hosted" if args.hosted else "default"
+    with running_app(log, AESTUDIO_HOSTED="1" if args.hosted else "0") as (url, server), sync_playwright() as playwright:
         pid = server.pid
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
@@ -354,7 +359,7 @@ def main():
 
     load = os.getloadavg()
     print(f"{args.photos} photos of {WIDTH} x {HEIGHT}, JPEG quality {min(qualities)}-{max(qualities)}, "
-          f"{len(zipped) / 2**20:.1f} MB zipped; model {MODEL}; default mode; load average {load[0]:.1f} / "
+          f"{len(zipped) / 2**20:.1f} MB zipped; model {MODEL}; {mode} mode; load average {load[0]:.1f} / "
           f"{load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores at the end")
     print(f"server memory: {started_mb:.0f} MB with the page open, {idle:.0f} MB idle with the model loaded"
           + (f", {idle_job:.0f} MB before the zip (one photo shown)" if idle_job is not None else "") + "\n")

@@ -45,7 +45,10 @@ class PhotoLimits:
     """How big the photos of one request may be, how many results a session keeps, and denoising at once.
 
     A 16.8-megapixel photo takes about 1.2 GB while it is denoised and 150 MB as a kept result, so
-    hosted mode takes smaller photos and denoises one at a time for the whole server.
+    hosted mode takes smaller photos and denoises one at a time for the whole server. Its request
+    holds one photo of the working size as declared (a 12-megapixel phone photo is shown in the
+    page's views, scaled down to `photo_pixels`), not just two photos' worth of scaled pixels: below
+    that, every phone photo went to a background job, with thumbnails and no zoom.
     """
 
     photo_pixels: int
@@ -57,7 +60,7 @@ class PhotoLimits:
 def photo_limits():
     working = 4096 * 4096
     if is_hosted():
-        return PhotoLimits(photo_pixels=working // 4, request_pixels=working // 2, kept=2, denoising_at_once=1)
+        return PhotoLimits(photo_pixels=working // 4, request_pixels=working, kept=2, denoising_at_once=1)
     return PhotoLimits(photo_pixels=working, request_pixels=4 * working, kept=6, denoising_at_once=2)
 
 

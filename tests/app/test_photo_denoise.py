@@ -388,3 +388,17 @@ def test_results_come_back_after_a_visit_that_passed_through_a_digit_model(app_e
     assert_clean(at)
     assert any("Your last results" in info.value for info in at.info)
     assert [button.label for button in at.get("download_button")] == downloads
+
+
+def test_a_phone_photo_on_a_hosted_server_opens_in_the_views_scaled_down(app_env, monkeypatch):
+    # Hosted requests once held 8.4 megapixels as declared, so every 12 MP phone photo went to a
+    # background job (thumbnails, no zoom); one photo of the working size now fits one view.
+    monkeypatch.setenv("AESTUDIO_HOSTED", "1")
+    at = open_photo_page()
+    at.file_uploader(key="denoise_upload").set_value([("IMG_0001.jpg", photo_bytes(3000, 4000, "JPEG"), "image/jpeg")])
+    at.run(timeout=300)
+    assert_clean(at)
+    assert not any("in the background" in info.value for info in at.info)
+    assert [s.value for s in at.success] == ["Denoised 1 photo: 0 at full resolution, 1 scaled down to the pixel "
+                                             "limit first (see the note under each)."]
+    assert any("scaled down from 4000 x 3000" in info.value for info in at.info)
