@@ -191,14 +191,19 @@ def crop_locator(image, centre_x, centre_y, size, width=240, colour=(255, 200, 0
 
 
 def score_histograms(normal_scores, anomalous_scores, threshold=None, title="Anomaly scores of the test images"):
-    """Overlaid histograms of the scores of normal and anomalous images, with the threshold as a line."""
+    """Overlaid histograms of the scores of normal and anomalous images, with the threshold as a line.
+
+    The threshold is a trace named in the legend, not a label on the plot, where it covered the bars.
+    """
     figure = go.Figure()
     edges = np.histogram_bin_edges(np.r_[normal_scores, anomalous_scores], bins=60)
     for name, scores, colour in (("normal", normal_scores, PALETTE[0]), ("anomalies", anomalous_scores, PALETTE[3])):
         figure.add_trace(go.Histogram(x=scores, name=f"{name} ({len(scores):,})", marker_color=colour, opacity=0.6,
                                       xbins=dict(start=edges[0], end=edges[-1], size=edges[1] - edges[0])))
     if threshold is not None:
-        figure.add_vline(x=threshold, line_dash="dash", line_color="black", annotation_text="threshold")
+        tallest = max(np.histogram(scores, edges)[0].max(initial=0) for scores in (normal_scores, anomalous_scores))
+        figure.add_trace(go.Scatter(x=[threshold, threshold], y=[0, tallest], mode="lines", name=f"threshold {threshold:.4g}",
+                                    line=dict(dash="dash", color="black"), hoverinfo="name"))
     figure.update_layout(title=title, barmode="overlay", xaxis_title="score (higher: more anomalous)",
                          yaxis_title="images", height=340, margin=dict(l=10, r=10, t=40, b=10),
                          legend=dict(orientation="h", y=-0.3))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from aecore.figures import code_heatmap, latent_scatter, loss_curves, mosaic, points_and_planes
+from aecore.figures import code_heatmap, latent_scatter, loss_curves, mosaic, points_and_planes, score_histograms
 
 
 def test_mosaic_lays_out_rows_and_scales_pixels():
@@ -96,3 +96,16 @@ def test_crop_locator_marks_where_the_zoomed_crop_is():
     assert not shown[160:190, 360:390].any()
     small = np.full((50, 60, 3), 90, np.uint8)  # smaller than the locator: kept at its size
     assert crop_locator(small, 0.5, 0.5, size=20).shape == (50, 60, 3)
+
+
+def test_the_anomaly_threshold_is_a_line_named_in_the_legend_not_a_label_over_the_bars():
+    rng = np.random.default_rng(0)
+    normal, anomalies = rng.normal(1, 0.2, 500), rng.normal(2, 0.3, 100)
+    figure = score_histograms(normal, anomalies, threshold=1.5)
+    line = figure.data[-1]
+    assert line.name == "threshold 1.5" and list(line.x) == [1.5, 1.5]
+    tallest = max(np.histogram(s, np.histogram_bin_edges(np.r_[normal, anomalies], bins=60))[0].max()
+                  for s in (normal, anomalies))
+    assert list(line.y) == [0, tallest]
+    assert not figure.layout.annotations
+    assert len(score_histograms(normal, anomalies).data) == 2
