@@ -192,11 +192,11 @@ def measure_uploads(args, environment):
     print("| mode | model | each visitor uploads | visitors at once | done | seconds | server RSS before (MB) |"
           " server peak RSS (MB) |")
     print("|---|---|---|---|---|---|---|---|")
-    for hosted in (False, True):
+    for hosted in (mode == "hosted" for mode in args.modes):
         log = Path(tempfile.mkdtemp(prefix="aestudio-load-")) / "streamlit.log"
         mode = {"AESTUDIO_HOSTED": "1"} if hosted else {"AESTUDIO_HOSTED": "0"}
         with running_app(log, **environment, **mode) as (url, process):
-            for kind in ("digit", "photo"):
+            for kind in args.kinds:
                 model, (label, *upload) = uploads[kind]
                 small = ("small.jpg", big_photo(200, 150), "image/jpeg")
                 asyncio.run(upload_level(url, 1, model, small, args.deadline))  # loads the model first
@@ -218,6 +218,10 @@ def main():
     parser.add_argument("--uploads", action="store_true", help="measure heavy uploads instead (see above)")
     parser.add_argument("--visitors", type=int, nargs="+", default=[1, 4], help="visitors uploading at once")
     parser.add_argument("--big-images", type=int, default=100, help="4096 x 4096 images in the zip")
+    parser.add_argument("--modes", nargs="+", choices=["default", "hosted"], default=["default", "hosted"],
+                        help="server modes measured with --uploads")
+    parser.add_argument("--kinds", nargs="+", choices=["digit", "photo"], default=["digit", "photo"],
+                        help="uploads measured with --uploads: the zip of big PNGs, the 12 MP photo")
     args = parser.parse_args()
     environment = {"AESTUDIO_PRETRAINED_DIR": args.pretrained} if args.pretrained else {}
     if args.uploads:
