@@ -46,9 +46,8 @@ class PhotoLimits:
 
     A 16.8-megapixel photo takes about 1.2 GB while it is denoised and 150 MB as a kept result, so
     hosted mode takes smaller photos and denoises one at a time for the whole server. Its request
-    holds one photo of the working size as declared (a 12-megapixel phone photo is shown in the
-    page's views, scaled down to `photo_pixels`), not just two photos' worth of scaled pixels: below
-    that, every phone photo went to a background job, with thumbnails and no zoom.
+    still holds one photo of the working size as uploaded, so that a 12-megapixel phone photo opens
+    in the page's views (denoised at `photo_pixels`) rather than going to a background job.
     """
 
     photo_pixels: int
