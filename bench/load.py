@@ -192,10 +192,10 @@ def measure_uploads(args, environment):
     print("| mode | model | each visitor uploads | visitors at once | done | seconds | server RSS before (MB) |"
           " server peak RSS (MB) |")
     print("|---|---|---|---|---|---|---|---|")
-    for hosted in (mode == "hosted" for mode in args.modes):
+    for mode in args.modes:
         log = Path(tempfile.mkdtemp(prefix="aestudio-load-")) / "streamlit.log"
-        mode = {"AESTUDIO_HOSTED": "1"} if hosted else {"AESTUDIO_HOSTED": "0"}
-        with running_app(log, **environment, **mode) as (url, process):
+        hosted = "1" if mode == "hosted" else "0"
+        with running_app(log, **environment, AESTUDIO_HOSTED=hosted) as (url, process):
             for kind in args.kinds:
                 model, (label, *upload) = uploads[kind]
                 small = ("small.jpg", big_photo(200, 150), "image/jpeg")
@@ -203,7 +203,7 @@ def measure_uploads(args, environment):
                 for visitors in args.visitors:
                     with MemorySampler(process.pid) as memory:
                         done, errors, seconds = asyncio.run(upload_level(url, visitors, model, upload, args.deadline))
-                    print(f"| {'hosted' if hosted else 'default'} | {model} | {label} | {visitors} | {done} / {visitors} "
+                    print(f"| {mode} | {model} | {label} | {visitors} | {done} / {visitors} "
                           f"| {seconds:.1f} | {memory.before:.0f} | {memory.peak:.0f} |", flush=True)
                     for error in errors[:3]:
                         print(f"  - {error}", file=sys.stderr)
